@@ -1,0 +1,41 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { WsAdapter } from '@nestjs/platform-ws';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import cookieParser from 'cookie-parser';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import type { ArbiterConfig } from './infra/config/config.js';
+import { HttpExceptionFilter } from './infra/errors/http-exception.filter.js';
+import { strictValidationPipe } from './infra/errors/validation.js';
+
+/** Builds a fully configured Arbiter application (not yet listening). `npm start` and the e2e tests both use it. */
+export async function createApp(config: ArbiterConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bufferLogs: true,
+    // Throw instead of exiting the process, so main.ts can print one clear line and the tests see the error.
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.useBodyParser('json', { limit: '1mb' });
+  app.use(cookieParser());
+  app.useWebSocketAdapter(new WsAdapter(app));
+  app.useGlobalPipes(strictValidationPipe());
+  app.useGlobalFilters(new HttpExceptionFilter());
+
+  const openApi = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Arbiter API')
+      .setDescription('Oversight control plane for AI agents: projects, API keys, policies, reviews, shares.')
+      .setVersion('1')
+      .addBearerAuth()
+      .addCookieAuth('arbiter_session')
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, openApi, { jsonDocumentUrl: 'api/openapi.json' });
+  return app;
+}

@@ -1,0 +1,25 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { ArbiterConfig } from './infra/config/config.js';
+import { ConfigModule } from './infra/config/config.module.js';
+import { DatabaseModule } from './infra/database/database.module.js';
+import { HealthModule } from './infra/health/health.module.js';
+import { LoggingModule } from './infra/logging/logging.module.js';
+import { MetricsModule } from './infra/metrics/metrics.module.js';
+import { NotifyModule } from './infra/notify/notify.module.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ArbiterConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config),
+        DatabaseModule,
+        NotifyModule,
+        MetricsModule,
+        HealthModule,
+      ],
+    };
+  }
+}

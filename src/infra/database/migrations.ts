@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from './project-root.js';
+
+/** Migration folders shipped with this build, oldest first. */
+export function shippedMigrations(): string[] {
+  const dir = path.join(projectRoot(), 'prisma', 'migrations');
+  return readdirSync(dir)
+    .filter((name) => statSync(path.join(dir, name)).isDirectory())
+    .sort();
+}
+
+/**
+ * Applies pending migrations with the Prisma CLI, under the advisory lock that `scripts/prisma.mjs` takes, so several
+ * instances starting together apply each migration once. Resolves when done; rejects with the CLI's last words.
+ */
+export function applyMigrations(databaseUrl: string, log: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(projectRoot(), 'scripts', 'prisma.mjs'), 'migrate', 'deploy'], {
+      cwd: projectRoot(),
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const tail: string[] = [];
+    const collect = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) {
+        const text = line.trim();
+        if (!text || /^(Loaded Prisma config|Prisma config detected|Prisma schema loaded|WARNING: Your schema|- url|The values from|We recommend)/.test(text)) continue;
+        tail.push(text);
+        if (tail.length > 20) tail.shift();
+        if (/migration|applied|Applying/i.test(text)) log(text);
+      }
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`prisma migrate deploy failed: ${tail.filter((l) => /error|P\d{4}/i.test(l)).join(' ') || tail.slice(-3).join(' ')}`));
+    });
+  });
+}

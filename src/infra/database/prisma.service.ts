@@ -1,0 +1,45 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaClient } from '../../generated/prisma/client.js';
+import { ARBITER_CONFIG } from '../config/config.module.js';
+import type { ArbiterConfig } from '../config/config.js';
+import { redactedUrl } from './pg-url.js';
+
+/**
+ * The one database client. Prisma runs on adapter-pg over `pool`, and hot paths that need a single atomic statement
+ * use the same pool through tagged `$queryRaw` (or `pool.query` with parameters).
+ */
+@Injectable()
+export class PrismaService extends PrismaClient implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(PrismaService.name);
+  readonly pool: pg.Pool;
+
+  constructor(@Inject(ARBITER_CONFIG) private readonly config: ArbiterConfig) {
+    const pool = new pg.Pool({
+      connectionString: config.databaseUrl,
+      max: config.dbPoolSize,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+    });
+    // A dropped idle connection (database restart) must not crash the process; the pool replaces it.
+    pool.on('error', (err) => Logger.warn(`idle database connection failed: ${err.message}`, PrismaService.name));
+    super({ adapter: new PrismaPg(pool) });
+    this.pool = pool;
+  }
+
+  async onModuleInit(): Promise<void> {
+    try {
+      await this.pool.query('SELECT 1');
+    } catch (err) {
+      throw new Error(`cannot reach the database at ${redactedUrl(this.config.databaseUrl ?? '')}: ${(err as Error).message}`);
+    }
+    await this.$connect();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.$disconnect().catch(() => undefined);
+    await this.pool.end().catch((err: Error) => this.logger.warn(`closing the pool: ${err.message}`));
+  }
+}

@@ -1,0 +1,62 @@
+import { notifyChannel } from '../../src/infra/notify/notify-channel.js';
+import { PgNotifyService } from '../../src/infra/notify/pg-notify.service.js';
+import { type TestApp, startApp } from '../support/app.js';
+import { type TestDatabase, createTestDatabase } from '../support/database.js';
+
+const pingChannel = notifyChannel<{ n: number }>('arbiter_test_ping');
+
+function nextMessage<T>(service: PgNotifyService, channel = pingChannel, timeoutMs = 5000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no notification in time')), timeoutMs);
+    const off = service.subscribe(channel, (payload) => {
+      clearTimeout(timer);
+      off();
+      resolve(payload as T);
+    });
+  });
+}
+
+describe('PgNotifyService', () => {
+  let db: TestDatabase;
+  let one: TestApp;
+  let two: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    [one, two] = await Promise.all([startApp(db.url), startApp(db.url)]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([one?.close(), two?.close()]);
+    await db?.drop();
+  });
+
+  it('delivers a notification published on one instance to another', async () => {
+    const receiver = two.app.get(PgNotifyService);
+    const received = nextMessage<{ n: number }>(receiver);
+    // Let the LISTEN for the new channel reach the server before publishing.
+    await new Promise((r) => setTimeout(r, 100));
+    await one.app.get(PgNotifyService).publish(pingChannel, { n: 1 });
+    await expect(received).resolves.toEqual({ n: 1 });
+  });
+
+  it('re-listens after its connection is killed and tells reconnect subscribers', async () => {
+    const receiver = two.app.get(PgNotifyService);
+    const keep = receiver.subscribe(pingChannel, () => undefined);
+    const reconnected = new Promise<void>((resolve) => {
+      const off = receiver.onReconnect(() => {
+        off();
+        resolve();
+      });
+    });
+    await db.pool.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+    );
+    await reconnected;
+    expect(receiver.listening).toBe(true);
+    const received = nextMessage<{ n: number }>(receiver);
+    await one.app.get(PgNotifyService).publish(pingChannel, { n: 2 });
+    await expect(received).resolves.toEqual({ n: 2 });
+    keep();
+  });
+});

@@ -1,0 +1,40 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../../src/app.factory.js';
+import { type ArbiterConfig, loadConfig } from '../../src/infra/config/config.js';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  config: ArbiterConfig;
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** `ws://127.0.0.1:<port>` */
+  wsUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the full application on a random port against `databaseUrl`, as `npm start` would. Call it twice on one
+ * database for two instances.
+ */
+export async function startApp(databaseUrl: string, overrides: Partial<ArbiterConfig> = {}): Promise<TestApp> {
+  const config: ArbiterConfig = {
+    ...loadConfig({}),
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: (process.env.ARBITER_TEST_LOG_LEVEL as ArbiterConfig['logLevel']) ?? 'silent',
+    webhookAllowPrivate: true,
+    ...overrides,
+    databaseUrl,
+  };
+  const app = await createApp(config);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return {
+    app,
+    config,
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    close: () => app.close(),
+  };
+}
