@@ -6,6 +6,10 @@ import { HealthModule } from './infra/health/health.module.js';
 import { LoggingModule } from './infra/logging/logging.module.js';
 import { MetricsModule } from './infra/metrics/metrics.module.js';
 import { NotifyModule } from './infra/notify/notify.module.js';
+import { RateLimitModule } from './infra/rate-limit/rate-limit.module.js';
+import { AuditModule } from './audit/audit.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { ProjectsModule } from './projects/projects.module.js';
 
 @Module({})
 export class AppModule {
@@ -19,6 +23,10 @@ export class AppModule {
         NotifyModule,
         MetricsModule,
         HealthModule,
+        RateLimitModule,
+        AuditModule,
+        AuthModule,
+        ProjectsModule,
       ],
     };
   }

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any */
 import { type TestApp, startApp } from '../support/app.js';
 import { type TestDatabase, createTestDatabase } from '../support/database.js';
 import { databaseUrlFor, withAdminClient, uniqueName } from '../support/test-database-server.js';
@@ -25,7 +26,7 @@ describe('operations endpoints', () => {
   it('reports ready on a reachable, migrated database', async () => {
     const res = await fetch(`${instance.url}/readyz`);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     expect(body.status).toBe('ok');
     expect(body.details).toEqual({
       database: { status: 'up' },
@@ -61,7 +62,7 @@ describe('operations endpoints', () => {
   it('serves the OpenAPI document', async () => {
     const res = await fetch(`${instance.url}/api/openapi.json`);
     expect(res.status).toBe(200);
-    expect((await res.json()).info.title).toBe('Arbiter API');
+    expect(((await res.json()) as any).info.title).toBe('Arbiter API');
   });
 
   it('is not ready on a database that is behind on migrations, and says why', async () => {
@@ -72,7 +73,7 @@ describe('operations endpoints', () => {
     try {
       const res = await fetch(`${behind.url}/readyz`);
       expect(res.status).toBe(503);
-      const body = await res.json();
+      const body = (await res.json()) as any;
       expect(body.error.code).toBe('not_ready');
       expect(body.error.message).toMatch(/migrations: database is behind: 1 pending \(\d+_init\); run npm run db:migrate/);
     } finally {

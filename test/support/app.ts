@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/app.factory.js';
 import { type ArbiterConfig, loadConfig } from '../../src/infra/config/config.js';
 
+/** The first admin every test app bootstraps. */
+export const TEST_ADMIN = { email: 'admin@arbiter.test', password: 'correct horse battery staple' };
+
 export interface TestApp {
   app: NestExpressApplication;
   config: ArbiterConfig;
@@ -24,6 +27,8 @@ export async function startApp(databaseUrl: string, overrides: Partial<ArbiterCo
     host: '127.0.0.1',
     logLevel: (process.env.ARBITER_TEST_LOG_LEVEL as ArbiterConfig['logLevel']) ?? 'silent',
     webhookAllowPrivate: true,
+    adminEmail: TEST_ADMIN.email,
+    adminPassword: TEST_ADMIN.password,
     ...overrides,
     databaseUrl,
   };

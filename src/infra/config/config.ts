@@ -25,6 +25,7 @@ export interface ArbiterConfig {
   adminPassword: string | undefined;
   sessionTtlSeconds: number;
   loginMaxFailures: number;
+  loginMaxFailuresPerAddress: number;
   loginWindowSeconds: number;
   // sessions (agent WebSocket)
   wsMaxFrameBytes: number;
@@ -152,6 +153,7 @@ export function loadConfig(env: Env = process.env): ArbiterConfig {
     adminPassword,
     sessionTtlSeconds: r.int('ARBITER_SESSION_TTL_SECONDS', 12 * 3600, 60, 30 * 86400),
     loginMaxFailures: r.int('ARBITER_LOGIN_MAX_FAILURES', 5, 1, 1000),
+    loginMaxFailuresPerAddress: r.int('ARBITER_LOGIN_MAX_FAILURES_PER_ADDRESS', 20, 1, 100_000),
     loginWindowSeconds: r.int('ARBITER_LOGIN_WINDOW_SECONDS', 900, 1, 86400),
     wsMaxFrameBytes: r.int('ARBITER_WS_MAX_FRAME_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     wsLoginTimeoutMs: r.int('ARBITER_WS_LOGIN_TIMEOUT_MS', 10_000, 100, 300_000),

@@ -39,6 +39,8 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** Sent as `Retry-After` with a 429 or 503. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.status = ERROR_CATALOGUE[code].status;

@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import type { ApiKey } from '../../generated/prisma/client.js';
+import { AuditService, type AuditActor } from '../../audit/audit.service.js';
+import { AppError } from '../../infra/errors/error-catalogue.js';
+import { digestsEqual, sha256Hex } from '../../infra/crypto/tokens.js';
+import { PrismaService } from '../../infra/database/prisma.service.js';
+import { PgNotifyService } from '../../infra/notify/pg-notify.service.js';
+import type { ApiKeyPrincipal } from '../principal.js';
+import { apiKeyRevokedChannel } from './api-key-events.js';
+import { newApiKey, parseApiKey } from './api-key-format.js';
+
+const LAST_USED_EVERY_MS = 60_000;
+
+export interface ApiKeyView {
+  id: string;
+  project_id: string;
+  name: string;
+  prefix: string;
+  created_by: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export function apiKeyView(key: ApiKey): ApiKeyView {
+  return {
+    id: key.id,
+    project_id: key.projectId,
+    name: key.name,
+    prefix: key.prefix,
+    created_by: key.createdById,
+    created_at: key.createdAt.toISOString(),
+    last_used_at: key.lastUsedAt?.toISOString() ?? null,
+    revoked_at: key.revokedAt?.toISOString() ?? null,
+  };
+}
+
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly audit: AuditService,
+    private readonly notify: PgNotifyService,
+  ) {}
+
+  /** Creates a key; the full key is in the result only, never stored or shown again. */
+  async create(projectId: string, name: string, actor: AuditActor, requestId?: string): Promise<ApiKeyView & { key: string }> {
+    const { prefix, secret, key } = newApiKey();
+    const row = await this.prisma.$transaction(async (tx) => {
+      const project = await tx.project.findUnique({ where: { id: projectId }, select: { id: true } });
+      if (!project) throw new AppError('not_found', 'project not found');
+      const created = await tx.apiKey.create({
+        data: { projectId, name, prefix, secretHash: sha256Hex(secret), createdById: actor.type === 'user' ? actor.id : null },
+      });
+      await this.audit.record({ actor, action: 'api_key.create', target: { type: 'api_key', id: created.id }, details: { project_id: projectId, name, prefix }, requestId }, tx);
+      return created;
+    });
+    return { ...apiKeyView(row), key };
+  }
+
+  async list(projectId: string): Promise<ApiKeyView[]> {
+    const project = await this.prisma.project.findUnique({ where: { id: projectId }, select: { id: true } });
+    if (!project) throw new AppError('not_found', 'project not found');
+    const rows = await this.prisma.apiKey.findMany({ where: { projectId }, orderBy: { createdAt: 'desc' } });
+    return rows.map(apiKeyView);
+  }
+
+  /**
+   * Revokes a key: refused at once everywhere (every authentication reads the row), and the NOTIFY sent on commit
+   * makes every instance close the key's live WebSockets.
+   */
+  async revoke(id: string, actor: AuditActor, requestId?: string): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      const key = await tx.apiKey.findUnique({ where: { id } });
+      if (!key) throw new AppError('not_found', 'API key not found');
+      if (key.revokedAt) return;
+      await tx.apiKey.update({ where: { id }, data: { revokedAt: new Date(), revokedById: actor.type === 'user' ? actor.id : null } });
+      await this.audit.record({ actor, action: 'api_key.revoke', target: { type: 'api_key', id }, details: { project_id: key.projectId, prefix: key.prefix }, requestId }, tx);
+      await tx.$executeRaw`SELECT pg_notify(${apiKeyRevokedChannel.name}, ${JSON.stringify({ api_key_id: id })})`;
+    });
+  }
+
+  /** The agent behind a full key, if the key exists and is not revoked. Comparison is constant-time. */
+  async authenticate(key: string): Promise<ApiKeyPrincipal | undefined> {
+    const parsed = parseApiKey(key);
+    if (!parsed) return undefined;
+    const row = await this.prisma.apiKey.findUnique({ where: { prefix: parsed.prefix } });
+    if (!row || row.revokedAt || !digestsEqual(row.secretHash, sha256Hex(parsed.secret))) return undefined;
+    if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_EVERY_MS) {
+      // Bookkeeping only: never let it fail or slow the caller.
+      void this.prisma.apiKey.updateMany({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => undefined);
+    }
+    return { kind: 'api_key', apiKeyId: row.id, projectId: row.projectId };
+  }
+
+  /** True while the key exists and is not revoked; sessions re-check before accepting events. */
+  async isActive(apiKeyId: string): Promise<boolean> {
+    const row = await this.prisma.apiKey.findUnique({ where: { id: apiKeyId }, select: { revokedAt: true } });
+    return !!row && !row.revokedAt;
+  }
+
+  subscribeRevocations(handler: (apiKeyId: string) => void): () => void {
+    return this.notify.subscribe(apiKeyRevokedChannel, (payload) => handler(payload.api_key_id));
+  }
+}

@@ -1,0 +1,110 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import type { Prisma, UserRole } from '../generated/prisma/client.js';
+import { AuditService, SYSTEM_ACTOR, type AuditActor } from '../audit/audit.service.js';
+import { ARBITER_CONFIG } from '../infra/config/config.module.js';
+import type { ArbiterConfig } from '../infra/config/config.js';
+import { AppError } from '../infra/errors/error-catalogue.js';
+import { MigrationStatusService } from '../infra/database/migration-status.service.js';
+import { PrismaService } from '../infra/database/prisma.service.js';
+import { PasswordHasher } from './password-hasher.service.js';
+import { UserSessionsService } from './user-sessions.service.js';
+import { type UserView, userView } from './dto/user.dto.js';
+
+/** Serialises first-start admin creation across instances (any fixed number, distinct from the migration lock). */
+const BOOTSTRAP_LOCK_KEY = 7_245_031_882n;
+
+@Injectable()
+export class UsersService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(UsersService.name);
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly hasher: PasswordHasher,
+    private readonly sessions: UserSessionsService,
+    private readonly audit: AuditService,
+    private readonly migrations: MigrationStatusService,
+    @Inject(ARBITER_CONFIG) private readonly config: ArbiterConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const current = this.migrations.whenCurrent();
+    // On an up-to-date database the admin exists before we serve; on one that is behind, once it is migrated.
+    if ((await this.migrations.pending()).length === 0) await this.bootstrapAdmin();
+    else void current.then(() => this.bootstrapAdmin()).catch((err: Error) => this.logger.error(`creating the first admin failed: ${err.message}`));
+  }
+
+  /**
+   * On a database without users, creates the first admin: from ARBITER_ADMIN_EMAIL/PASSWORD, else `admin@localhost`
+   * with a random password printed once and a forced change. Several instances starting together create exactly one.
+   */
+  async bootstrapAdmin(): Promise<void> {
+    const email = this.config.adminEmail ?? 'admin@localhost';
+    const generated = this.config.adminPassword ? undefined : randomBytes(18).toString('base64url');
+    const password = this.config.adminPassword ?? (generated as string);
+    const passwordHash = await this.hasher.hash(password);
+    const created = await this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${BOOTSTRAP_LOCK_KEY})`;
+      if ((await tx.user.count()) > 0) return undefined;
+      const user = await tx.user.create({ data: { email, passwordHash, role: 'admin', mustChangePassword: generated !== undefined } });
+      await this.audit.record({ actor: SYSTEM_ACTOR, action: 'user.bootstrap_admin', target: { type: 'user', id: user.id }, details: { email } }, tx);
+      return user;
+    });
+    if (!created) return;
+    if (generated) {
+      // Printed once, on purpose: it is the only way to the first sign-in. It must be changed at first use.
+      this.logger.warn(`created the first admin: ${email} with password ${generated} (it must be changed at first sign-in)`);
+    } else {
+      this.logger.log(`created the first admin ${email} from ARBITER_ADMIN_EMAIL`);
+    }
+  }
+
+  async list(): Promise<UserView[]> {
+    return (await this.prisma.user.findMany({ orderBy: { createdAt: 'asc' } })).map(userView);
+  }
+
+  async create(input: { email: string; password: string; role: UserRole }, actor: AuditActor, requestId?: string): Promise<UserView> {
+    const email = input.email.trim().toLowerCase();
+    const passwordHash = await this.hasher.hash(input.password);
+    const user = await this.prisma.$transaction(async (tx) => {
+      if (await tx.user.findUnique({ where: { email }, select: { id: true } })) throw new AppError('conflict', `a user with email ${email} already exists`);
+      const row = await tx.user.create({ data: { email, passwordHash, role: input.role } });
+      await this.audit.record({ actor, action: 'user.create', target: { type: 'user', id: row.id }, details: { email, role: input.role }, requestId }, tx);
+      return row;
+    });
+    return userView(user);
+  }
+
+  /** Changes role or disabled state; disabling ends every session of the user. */
+  async update(id: string, patch: { role?: UserRole; disabled?: boolean }, actor: AuditActor, requestId?: string): Promise<UserView> {
+    const user = await this.prisma.$transaction(async (tx) => {
+      const existing = await tx.user.findUnique({ where: { id } });
+      if (!existing) throw new AppError('not_found', 'user not found');
+      if (actor.id === id && (patch.disabled === true || (patch.role && patch.role !== 'admin'))) {
+        throw new AppError('conflict', 'admins cannot disable or demote themselves');
+      }
+      const data: Prisma.UserUpdateInput = {};
+      if (patch.role !== undefined) data.role = patch.role;
+      if (patch.disabled !== undefined) data.disabled = patch.disabled;
+      const row = await tx.user.update({ where: { id }, data });
+      let endedSessions = 0;
+      if (patch.disabled) endedSessions = await this.sessions.endAllOf(id, undefined, tx);
+      await this.audit.record({ actor, action: 'user.update', target: { type: 'user', id }, details: { ...patch, ended_sessions: endedSessions }, requestId }, tx);
+      return row;
+    });
+    return userView(user);
+  }
+
+  /** Sets a new password after checking the current one, and ends the user's other sessions. */
+  async changePassword(userId: string, sessionId: string, current: string, next: string, requestId?: string): Promise<void> {
+    const user = await this.prisma.user.findUnique({ where: { id: userId } });
+    if (!user || !(await this.hasher.verify(user.passwordHash, current))) throw new AppError('invalid_credentials', 'the current password is wrong');
+    if (current === next) throw new AppError('validation_failed', 'new_password: must differ from the current password');
+    const passwordHash = await this.hasher.hash(next);
+    await this.prisma.$transaction(async (tx) => {
+      await tx.user.update({ where: { id: userId }, data: { passwordHash, mustChangePassword: false } });
+      const ended = await this.sessions.endAllOf(userId, sessionId, tx);
+      await this.audit.record({ actor: { type: 'user', id: userId }, action: 'auth.change_password', target: { type: 'user', id: userId }, details: { ended_sessions: ended }, requestId }, tx);
+    });
+  }
+}

@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../database/prisma.service.js';
+
+export interface RateLimitState {
+  /** Hits counted in the current window, this one included when it came from `hit`. */
+  hits: number;
+  /** Seconds until the current window ends. */
+  retryAfterSeconds: number;
+}
+
+/**
+ * Fixed-window counters kept in PostgreSQL, so a limit holds across every instance. Each operation is one statement:
+ * concurrent hits on one key serialise on its row and none is lost.
+ */
+@Injectable()
+export class RateLimitService {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** Counts one hit on `key` and returns the window's count. */
+  async hit(key: string, windowSeconds: number): Promise<RateLimitState> {
+    const rows = await this.prisma.$queryRaw<{ hits: number; retry_after: number }[]>`
+      INSERT INTO rate_limit_buckets AS b (key, window_start, hits)
+      VALUES (${key}, now(), 1)
+      ON CONFLICT (key) DO UPDATE SET
+        hits = CASE WHEN b.window_start <= now() - make_interval(secs => ${windowSeconds}) THEN 1 ELSE b.hits + 1 END,
+        window_start = CASE WHEN b.window_start <= now() - make_interval(secs => ${windowSeconds}) THEN now() ELSE b.window_start END
+      RETURNING hits, CEIL(EXTRACT(EPOCH FROM (window_start + make_interval(secs => ${windowSeconds}) - now())))::int AS retry_after`;
+    return { hits: rows[0].hits, retryAfterSeconds: Math.max(1, rows[0].retry_after) };
+  }
+
+  /** The current window's count on `key`, without counting. */
+  async peek(key: string, windowSeconds: number): Promise<RateLimitState> {
+    const rows = await this.prisma.$queryRaw<{ hits: number; retry_after: number }[]>`
+      SELECT hits, CEIL(EXTRACT(EPOCH FROM (window_start + make_interval(secs => ${windowSeconds}) - now())))::int AS retry_after
+      FROM rate_limit_buckets
+      WHERE key = ${key} AND window_start > now() - make_interval(secs => ${windowSeconds})`;
+    return rows.length ? { hits: rows[0].hits, retryAfterSeconds: Math.max(1, rows[0].retry_after) } : { hits: 0, retryAfterSeconds: 0 };
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.prisma.$executeRaw`DELETE FROM rate_limit_buckets WHERE key = ${key}`;
+  }
+
+  /** Removes windows that ended long ago; any instance may call it. */
+  async prune(olderThanSeconds: number): Promise<number> {
+    return this.prisma.$executeRaw`DELETE FROM rate_limit_buckets WHERE window_start < now() - make_interval(secs => ${olderThanSeconds})`;
+  }
+}
