@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { WsAdapter } from '@nestjs/platform-ws';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import { Logger } from 'nestjs-pino';
@@ -9,6 +8,7 @@ import { AppModule } from './app.module.js';
 import type { ArbiterConfig } from './infra/config/config.js';
 import { HttpExceptionFilter } from './infra/errors/http-exception.filter.js';
 import { strictValidationPipe } from './infra/errors/validation.js';
+import { ArbiterWsAdapter } from './infra/websocket/arbiter-ws.adapter.js';
 
 /** Builds a fully configured Arbiter application (not yet listening). `npm start` and the e2e tests both use it. */
 export async function createApp(config: ArbiterConfig): Promise<NestExpressApplication> {
@@ -22,7 +22,7 @@ export async function createApp(config: ArbiterConfig): Promise<NestExpressAppli
   app.set('trust proxy', config.trustProxy);
   app.useBodyParser('json', { limit: '1mb' });
   app.use(cookieParser());
-  app.useWebSocketAdapter(new WsAdapter(app));
+  app.useWebSocketAdapter(new ArbiterWsAdapter(app, config.wsMaxFrameBytes));
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../../generated/prisma/client.js';
@@ -11,7 +11,7 @@ import { redactedUrl } from './pg-url.js';
  * use the same pool through tagged `$queryRaw` (or `pool.query` with parameters).
  */
 @Injectable()
-export class PrismaService extends PrismaClient implements OnModuleInit, OnModuleDestroy {
+export class PrismaService extends PrismaClient implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PrismaService.name);
   readonly pool: pg.Pool;
 
@@ -38,7 +38,8 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
     await this.$connect();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  // Last of all shutdown work: gateways release leases and requests finish (beforeApplicationShutdown) first.
+  async onApplicationShutdown(): Promise<void> {
     await this.$disconnect().catch(() => undefined);
     await this.pool.end().catch((err: Error) => this.logger.warn(`closing the pool: ${err.message}`));
   }

@@ -1,0 +1,368 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
+import { Gauge, Histogram } from 'prom-client';
+import { WebSocket } from 'ws';
+import { ApiKeysService } from '../auth/api-keys/api-keys.service.js';
+import { looksLikeApiKey } from '../auth/api-keys/api-key-format.js';
+import { ARBITER_CONFIG } from '../infra/config/config.module.js';
+import type { ArbiterConfig } from '../infra/config/config.js';
+import { randomToken, sha256Hex } from '../infra/crypto/tokens.js';
+import { MetricsService } from '../infra/metrics/metrics.service.js';
+import { PgNotifyService } from '../infra/notify/pg-notify.service.js';
+import { eventInputSha256 } from '../policies/canonical-event.js';
+import { matchRules } from '../policies/policy-engine.js';
+import { PolicyCache } from '../policies/policy-cache.service.js';
+import { type AgentConnection, AgentConnectionRegistry } from './agent-connection.registry.js';
+import { EventRecorderRepository, type RecordOutcome } from './event-recorder.repository.js';
+import { applyMode } from './mode-decision.js';
+import { type AckFrame, CloseCode, type EventFrame, type LoginFrame, type ServerFrame, parseClientFrame } from './protocol.js';
+import { sessionClaimedChannel, sessionOutboxChannel } from './session-events.js';
+import { SessionHooks } from './session-hooks.service.js';
+import { SessionLeaseRepository } from './session-lease.repository.js';
+import { VerdictOutboxService } from './verdict-outbox.service.js';
+
+/** Frames waiting behind the one being handled; past this the client is flooding us. */
+const MAX_QUEUED_FRAMES = 1000;
+
+class FatalFrame extends Error {
+  constructor(
+    readonly closeCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * `GET /ws`: the agents' control plane. Sessions are identified by a server-owned id in the key's own namespace and
+ * held by one connection at a time through a lease fenced by epoch; verdicts are rows first and frames second.
+ * See PROTOCOL.md beside this file.
+ */
+@WebSocketGateway({ path: '/ws' })
+export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap, BeforeApplicationShutdown, OnModuleDestroy {
+  private readonly logger = new Logger(AgentGateway.name);
+  private draining = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly unsubscribe: (() => void)[] = [];
+  private readonly verdictLatency: Histogram;
+  private readonly liveSessions: Gauge;
+
+  constructor(
+    @Inject(ARBITER_CONFIG) private readonly config: ArbiterConfig,
+    private readonly registry: AgentConnectionRegistry,
+    private readonly apiKeys: ApiKeysService,
+    private readonly policies: PolicyCache,
+    private readonly leases: SessionLeaseRepository,
+    private readonly recorder: EventRecorderRepository,
+    private readonly outbox: VerdictOutboxService,
+    private readonly notify: PgNotifyService,
+    private readonly hooks: SessionHooks,
+    metrics: MetricsService,
+  ) {
+    this.verdictLatency = new Histogram({
+      name: 'arbiter_verdict_latency_seconds',
+      help: 'Time from an event frame arriving to its policy verdict being sent',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [metrics.registry],
+    });
+    const connections = this.registry;
+    this.liveSessions = new Gauge({
+      name: 'arbiter_live_sessions',
+      help: 'Agent sessions whose live connection is on this instance',
+      registers: [metrics.registry],
+      collect() {
+        this.set(connections.liveSessions().length);
+      },
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.unsubscribe.push(
+      this.notify.subscribe(sessionOutboxChannel, ({ session_id }) => {
+        const conn = this.registry.holderOf(session_id);
+        if (conn) this.enqueue(conn, () => this.flush(conn));
+      }),
+      this.notify.subscribe(sessionClaimedChannel, ({ session_id, epoch }) => {
+        const conn = this.registry.holderOf(session_id);
+        if (conn?.session && conn.session.epoch < epoch) this.close(conn, CloseCode.superseded, 'superseded', 'the session was resumed by another connection');
+      }),
+      this.apiKeys.subscribeRevocations((apiKeyId) => {
+        for (const conn of this.registry.usingKey(apiKeyId)) this.close(conn, CloseCode.unauthorized, 'unauthorized', 'the API key was revoked');
+      }),
+      // NOTIFY is not stored: after our LISTEN connection comes back, send whatever became owed meanwhile.
+      this.notify.onReconnect(() => {
+        for (const conn of this.registry.liveSessions()) this.enqueue(conn, () => this.flush(conn));
+      }),
+    );
+    const ping = setInterval(() => this.heartbeat(), this.config.wsPingIntervalMs);
+    const renew = setInterval(() => void this.renewLeases(), Math.max(200, (this.config.leaseSeconds * 1000) / 3));
+    ping.unref();
+    renew.unref();
+    this.timers.push(ping, renew);
+  }
+
+  /** Rolling restart: stop taking sockets, free our leases so agents resume elsewhere at once, close with 1012. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.draining = true;
+    for (const timer of this.timers) clearInterval(timer);
+    const live = this.registry.liveSessions();
+    try {
+      await this.leases.release(live.map((c) => ({ sessionId: c.session!.id, epoch: c.session!.epoch })));
+    } catch (err) {
+      this.logger.warn(`releasing leases at shutdown failed (${(err as Error).message}); they expire in ${this.config.leaseSeconds} s`);
+    }
+    const closed = [...this.registry.connections()].map(
+      (conn) =>
+        new Promise<void>((resolve) => {
+          if (conn.socket.readyState === WebSocket.CLOSED) return resolve();
+          conn.socket.once('close', () => resolve());
+          this.close(conn, CloseCode.serverRestarting, 'not_ready', 'server restarting; reconnect', { released: true });
+        }),
+    );
+    await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, 2000).unref())]);
+  }
+
+  onModuleDestroy(): void {
+    for (const off of this.unsubscribe) off();
+    for (const conn of this.registry.connections()) conn.socket.terminate();
+  }
+
+  handleConnection(socket: WebSocket, req: IncomingMessage): void {
+    const auth = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+    const conn: AgentConnection = {
+      id: randomUUID(),
+      socket,
+      remoteAddress: req.socket.remoteAddress ?? 'unknown',
+      headerApiKey: auth && looksLikeApiKey(auth) ? auth : undefined,
+      state: 'awaiting_login',
+      sentVerdicts: new Set(),
+      queue: Promise.resolve(),
+      queued: 0,
+      unansweredPings: 0,
+    };
+    if (this.draining) {
+      socket.close(CloseCode.serverRestarting, 'server restarting');
+      return;
+    }
+    this.registry.add(conn);
+    conn.loginTimer = setTimeout(() => {
+      if (conn.state === 'awaiting_login') this.close(conn, CloseCode.loginTimeout, 'login_timeout', `no login frame within ${this.config.wsLoginTimeoutMs} ms`);
+    }, this.config.wsLoginTimeoutMs);
+    socket.on('pong', () => (conn.unansweredPings = 0));
+    socket.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
+    socket.on('error', (err) => this.logger.debug(`agent socket ${conn.id}: ${err.message}`));
+    socket.on('close', () => void this.onClose(conn));
+  }
+
+  private onMessage(conn: AgentConnection, data: WebSocket.RawData, isBinary: boolean): void {
+    if (conn.state === 'closed') return;
+    const receivedAt = process.hrtime.bigint();
+    if (isBinary) return this.close(conn, CloseCode.protocolError, 'protocol_error', 'frames must be JSON text');
+    const parsed = parseClientFrame(data.toString());
+    if (!parsed.ok) {
+      if (parsed.fatal) return this.close(conn, CloseCode.protocolError, 'protocol_error', parsed.message);
+      return void this.send(conn, { type: 'error', code: 'validation_failed', message: parsed.message, ...(parsed.eventId ? { event_id: parsed.eventId } : {}) });
+    }
+    const frame = parsed.frame;
+    if (frame.type === 'login') {
+      if (conn.state !== 'awaiting_login') return this.close(conn, CloseCode.protocolError, 'protocol_error', 'login was already sent');
+      conn.state = 'logging_in';
+      clearTimeout(conn.loginTimer);
+      return this.enqueue(conn, () => this.login(conn, frame));
+    }
+    if (conn.state === 'awaiting_login') return this.close(conn, CloseCode.protocolError, 'protocol_error', 'the first frame must be login');
+    if (conn.queued >= MAX_QUEUED_FRAMES) return this.close(conn, CloseCode.slowConsumer, 'slow_consumer', 'too many frames waiting; wait for verdicts before sending more');
+    if (frame.type === 'event') this.enqueue(conn, () => this.event(conn, frame, receivedAt));
+    else this.enqueue(conn, () => this.ack(conn, frame));
+  }
+
+  private enqueue(conn: AgentConnection, work: () => Promise<void>): void {
+    conn.queued++;
+    conn.queue = conn.queue
+      .then(async () => {
+        if (conn.state !== 'closed') await work();
+      })
+      .catch((err: unknown) => {
+        if (err instanceof FatalFrame) return this.close(conn, err.closeCode, err.code, err.message);
+        this.logger.error(`agent connection ${conn.id}: ${(err as Error).stack ?? err}`);
+        this.send(conn, { type: 'error', code: 'internal', message: 'internal error; retry' });
+      })
+      .finally(() => conn.queued--);
+  }
+
+  private async login(conn: AgentConnection, frame: LoginFrame): Promise<void> {
+    const key = conn.headerApiKey ?? frame.api_key;
+    if (!key) throw new FatalFrame(CloseCode.unauthorized, 'unauthorized', 'an API key is required (Authorization header or api_key)');
+    const principal = await this.apiKeys.authenticate(key);
+    if (!principal) throw new FatalFrame(CloseCode.unauthorized, 'unauthorized', 'invalid or revoked API key');
+    const policy = await this.policies.get(principal.projectId);
+    const resumeToken = randomToken(32);
+    const claim = await this.leases.claim({
+      projectId: principal.projectId,
+      apiKeyId: principal.apiKeyId,
+      externalId: frame.session_id,
+      agentId: frame.agent_id ?? null,
+      source: frame.source ?? null,
+      connectionId: conn.id,
+      instanceId: this.config.instanceId,
+      leaseSeconds: this.config.leaseSeconds,
+      presentedResumeHash: frame.resume_token ? sha256Hex(frame.resume_token) : null,
+      newResumeHash: sha256Hex(resumeToken),
+    });
+    if (!claim) throw new FatalFrame(CloseCode.sessionInUse, 'session_in_use', 'this session is held by another live connection; resume with its resume_token or wait for its lease to expire');
+    conn.principal = principal;
+    conn.session = { id: claim.sessionId, projectId: principal.projectId, externalId: frame.session_id, epoch: claim.epoch };
+    conn.state = 'live';
+    this.registry.bind(conn);
+    if (!claim.created && frame.resume_token) {
+      await this.notify.publish(sessionClaimedChannel, { session_id: claim.sessionId, epoch: claim.epoch });
+    }
+    this.send(conn, {
+      type: 'login_ok',
+      session: claim.sessionId,
+      connection_id: conn.id,
+      epoch: claim.epoch,
+      resume_token: resumeToken,
+      mode: policy.mode,
+      protocol: 1,
+    });
+    this.hooks.emitConnected({ sessionId: claim.sessionId, projectId: principal.projectId, externalId: frame.session_id });
+    await this.flush(conn);
+  }
+
+  private async event(conn: AgentConnection, frame: EventFrame, receivedAt: bigint): Promise<void> {
+    const session = conn.session!;
+    const policy = await this.policies.get(session.projectId);
+    const policyEvent = { kind: frame.kind, tool: frame.tool ?? null, input: frame.input };
+    const inputSha256 = eventInputSha256(policyEvent);
+    const match = matchRules(policy, policyEvent);
+    const outcome = applyMode(policy, match);
+    const record = { sessionId: session.id, projectId: session.projectId, epoch: session.epoch, frame, inputSha256, ruleAction: match.action, rule: match.rule };
+    let result: RecordOutcome;
+    try {
+      result =
+        outcome.kind === 'verdict'
+          ? await this.recorder.recordVerdict(record, outcome.decision, outcome.reason)
+          : await this.recorder.recordReview(record, outcome.timeoutDecision, outcome.timeoutSeconds);
+    } catch (err) {
+      // 22P05 / 22P02: JSON PostgreSQL cannot store (a \u0000 in a string).
+      const code = (err as { code?: string }).code;
+      if (code === '22P05' || code === '22P02') {
+        return void this.send(conn, { type: 'error', code: 'validation_failed', message: 'event: input cannot contain \\u0000', event_id: frame.event_id });
+      }
+      throw err;
+    }
+    switch (result.kind) {
+      case 'not_held':
+        if (!(await this.apiKeys.isActive(conn.principal!.apiKeyId))) throw new FatalFrame(CloseCode.unauthorized, 'unauthorized', 'the API key was revoked');
+        throw new FatalFrame(CloseCode.superseded, 'superseded', 'the session was resumed by another connection');
+      case 'verdict':
+        if (!conn.sentVerdicts.has(frame.event_id) && this.send(conn, result.frame)) {
+          conn.sentVerdicts.add(frame.event_id);
+          this.verdictLatency.observe(Number(process.hrtime.bigint() - receivedAt) / 1e9);
+        }
+        return;
+      case 'pending':
+        this.send(conn, result.frame);
+        if (result.created) {
+          this.hooks.emitReviewCreated({ sessionId: session.id, projectId: session.projectId, externalId: session.externalId, reviewId: result.reviewId, eventId: frame.event_id });
+        }
+        return;
+    }
+  }
+
+  private async ack(conn: AgentConnection, frame: AckFrame): Promise<void> {
+    const session = conn.session!;
+    await this.outbox.ack(session.id, session.epoch, frame.event_id);
+    conn.sentVerdicts.delete(frame.event_id);
+  }
+
+  /** Sends every verdict the session is owed that this connection has not sent yet, oldest first. */
+  private async flush(conn: AgentConnection): Promise<void> {
+    if (conn.state !== 'live' || !conn.session) return;
+    for (const verdict of await this.outbox.unacked(conn.session.id)) {
+      if (conn.sentVerdicts.has(verdict.event_id)) continue;
+      const { id: _id, seq: _seq, ...frame } = verdict;
+      if (!this.send(conn, frame)) return;
+      conn.sentVerdicts.add(verdict.event_id);
+    }
+  }
+
+  private heartbeat(): void {
+    for (const conn of this.registry.connections()) {
+      if (conn.unansweredPings >= 2) {
+        this.logger.debug(`agent connection ${conn.id} missed two pings; dropping it`);
+        conn.socket.terminate();
+        continue;
+      }
+      conn.unansweredPings++;
+      if (conn.socket.readyState === WebSocket.OPEN) conn.socket.ping();
+    }
+  }
+
+  private async renewLeases(): Promise<void> {
+    const live = this.registry.liveSessions();
+    if (live.length === 0) return;
+    try {
+      const held = await this.leases.renew(
+        live.map((c) => ({ sessionId: c.session!.id, epoch: c.session!.epoch })),
+        this.config.leaseSeconds,
+      );
+      for (const conn of live) {
+        if (!held.has(conn.session!.id)) this.close(conn, CloseCode.superseded, 'superseded', 'the session was resumed by another connection');
+      }
+    } catch (err) {
+      this.logger.warn(`renewing leases failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Sends a frame; false if the socket is gone. A client that stops reading is closed, not buffered forever. */
+  private send(conn: AgentConnection, frame: ServerFrame): boolean {
+    if (conn.socket.readyState !== WebSocket.OPEN) return false;
+    if (conn.socket.bufferedAmount > this.config.wsMaxBufferedBytes) {
+      this.close(conn, CloseCode.slowConsumer, 'slow_consumer', 'the client is not reading its frames');
+      return false;
+    }
+    conn.socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  private close(conn: AgentConnection, closeCode: number, code: string, message: string, opts: { released?: boolean } = {}): void {
+    if (conn.state === 'closed') return;
+    this.send(conn, { type: 'error', code, message });
+    const keepLease = closeCode === CloseCode.superseded || opts.released;
+    void this.finish(conn, !keepLease);
+    conn.socket.close(closeCode, message.slice(0, 120));
+    // A peer that never completes the closing handshake must not keep the socket.
+    setTimeout(() => conn.socket.terminate(), 5000).unref();
+  }
+
+  private async onClose(conn: AgentConnection): Promise<void> {
+    await this.finish(conn, true);
+  }
+
+  /** Forgets the connection once; frees its lease (epoch-fenced) unless someone else already holds it. */
+  private async finish(conn: AgentConnection, releaseLease: boolean): Promise<void> {
+    if (conn.state === 'closed') return;
+    const wasLive = conn.state === 'live';
+    conn.state = 'closed';
+    clearTimeout(conn.loginTimer);
+    this.registry.remove(conn);
+    if (!wasLive || !conn.session) return;
+    if (releaseLease && !this.draining) {
+      await this.leases.release([{ sessionId: conn.session.id, epoch: conn.session.epoch }]).catch((err: Error) =>
+        this.logger.warn(`releasing the lease of session ${conn.session!.id} failed: ${err.message}`),
+      );
+    }
+    this.hooks.emitDisconnected({ sessionId: conn.session.id, projectId: conn.session.projectId, externalId: conn.session.externalId });
+  }
+}

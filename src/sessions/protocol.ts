@@ -1,0 +1,149 @@
+/**
+ * Wire protocol v1 between the SDK and `GET /ws`: JSON text frames, snake_case. See PROTOCOL.md beside this file.
+ * Pure: parsing and validation only, shared by the gateway and its unit tests.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** WebSocket close codes Arbiter uses. */
+export const CloseCode = {
+  normal: 1000,
+  messageTooBig: 1009,
+  serverRestarting: 1012,
+  slowConsumer: 1013,
+  superseded: 4001,
+  protocolError: 4400,
+  unauthorized: 4401,
+  loginTimeout: 4408,
+  sessionInUse: 4409,
+} as const;
+
+export interface LoginFrame {
+  type: 'login';
+  session_id: string;
+  resume_token?: string;
+  api_key?: string;
+  agent_id?: string;
+  source?: string;
+}
+
+export interface EventFrame {
+  type: 'event';
+  event_id: string;
+  kind: 'tool' | 'llm';
+  tool?: string;
+  input?: unknown;
+  agent_id?: string;
+}
+
+export interface AckFrame {
+  type: 'ack';
+  event_id: string;
+}
+
+export type ClientFrame = LoginFrame | EventFrame | AckFrame;
+
+export interface LoginOkFrame {
+  type: 'login_ok';
+  session: string;
+  connection_id: string;
+  epoch: number;
+  resume_token: string;
+  mode: 'monitor' | 'block' | 'hitl';
+  protocol: number;
+}
+
+export interface VerdictFrame {
+  type: 'verdict';
+  event_id: string;
+  decision: 'allow' | 'block';
+  reason: string;
+  source: 'policy' | 'review' | 'timeout';
+  review_id: string | null;
+  input_sha256: string;
+}
+
+export interface PendingFrame {
+  type: 'pending';
+  event_id: string;
+  review_id: string;
+}
+
+export interface ErrorFrame {
+  type: 'error';
+  code: string;
+  message: string;
+  event_id?: string;
+}
+
+export type ServerFrame = LoginOkFrame | VerdictFrame | PendingFrame | ErrorFrame;
+
+/** The outcome of reading one frame: a frame, a fatal protocol error (close 4400), or a bad event (error frame). */
+export type ParseResult =
+  | { ok: true; frame: ClientFrame }
+  | { ok: false; fatal: true; message: string }
+  | { ok: false; fatal: false; message: string; eventId?: string };
+
+// Printable: no C0/C1 control characters.
+const PRINTABLE = /^[^\u0000-\u001f\u007f-\u009f]+$/;
+const LOGIN_FIELDS = new Set(['type', 'session_id', 'resume_token', 'api_key', 'agent_id', 'source']);
+const EVENT_FIELDS = new Set(['type', 'event_id', 'kind', 'tool', 'input', 'agent_id']);
+const ACK_FIELDS = new Set(['type', 'event_id']);
+
+function label(value: unknown, name: string, max = 200): string | undefined {
+  if (typeof value !== 'string' || value.length < 1 || value.length > max || !PRINTABLE.test(value)) {
+    return `${name} must be 1-${max} printable characters`;
+  }
+  return undefined;
+}
+
+function optionalLabel(value: unknown, name: string, max = 200): string | undefined {
+  return value === undefined ? undefined : label(value, name, max);
+}
+
+function unknownField(frame: Record<string, unknown>, allowed: Set<string>): string | undefined {
+  const extra = Object.keys(frame).find((k) => !allowed.has(k));
+  return extra === undefined ? undefined : `unknown field ${JSON.stringify(extra.slice(0, 50))}`;
+}
+
+export function parseClientFrame(data: string): ParseResult {
+  let frame: unknown;
+  try {
+    frame = JSON.parse(data);
+  } catch {
+    return { ok: false, fatal: true, message: 'frame is not JSON' };
+  }
+  if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
+    return { ok: false, fatal: true, message: 'frame must be a JSON object' };
+  }
+  const f = frame as Record<string, unknown>;
+  switch (f.type) {
+    case 'login': {
+      const problem =
+        unknownField(f, LOGIN_FIELDS) ??
+        label(f.session_id, 'session_id') ??
+        optionalLabel(f.resume_token, 'resume_token') ??
+        optionalLabel(f.api_key, 'api_key', 500) ??
+        optionalLabel(f.agent_id, 'agent_id') ??
+        optionalLabel(f.source, 'source');
+      return problem ? { ok: false, fatal: true, message: `login: ${problem}` } : { ok: true, frame: f as unknown as LoginFrame };
+    }
+    case 'event': {
+      const idProblem = label(f.event_id, 'event_id');
+      const eventId = idProblem ? undefined : (f.event_id as string);
+      const problem =
+        idProblem ??
+        unknownField(f, EVENT_FIELDS) ??
+        (f.kind === 'tool' || f.kind === 'llm' ? undefined : 'kind must be "tool" or "llm"') ??
+        optionalLabel(f.tool, 'tool') ??
+        optionalLabel(f.agent_id, 'agent_id');
+      return problem ? { ok: false, fatal: false, message: `event: ${problem}`, eventId } : { ok: true, frame: f as unknown as EventFrame };
+    }
+    case 'ack': {
+      const problem = unknownField(f, ACK_FIELDS) ?? label(f.event_id, 'event_id');
+      return problem ? { ok: false, fatal: false, message: `ack: ${problem}` } : { ok: true, frame: f as unknown as AckFrame };
+    }
+    default:
+      return { ok: false, fatal: true, message: `unknown frame type ${JSON.stringify(String(f.type).slice(0, 50))}` };
+  }
+}

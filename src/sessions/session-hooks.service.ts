@@ -1,0 +1,54 @@
+import { Injectable, Logger } from '@nestjs/common';
+
+export interface SessionRef {
+  sessionId: string;
+  projectId: string;
+  externalId: string;
+}
+
+export interface ReviewCreated extends SessionRef {
+  reviewId: string;
+  eventId: string;
+}
+
+type Listener<T> = (value: T) => void | Promise<void>;
+
+/**
+ * What the agent gateway tells the rest of the product (the dashboard feed, webhooks), after the fact. Listeners
+ * must not throw into the gateway and never hold up a verdict: they run after the verdict or pending frame is sent.
+ */
+@Injectable()
+export class SessionHooks {
+  private readonly logger = new Logger(SessionHooks.name);
+  private readonly connected = new Set<Listener<SessionRef>>();
+  private readonly disconnected = new Set<Listener<SessionRef>>();
+  private readonly reviewCreated = new Set<Listener<ReviewCreated>>();
+
+  onConnected(listener: Listener<SessionRef>): void {
+    this.connected.add(listener);
+  }
+  onDisconnected(listener: Listener<SessionRef>): void {
+    this.disconnected.add(listener);
+  }
+  onReviewCreated(listener: Listener<ReviewCreated>): void {
+    this.reviewCreated.add(listener);
+  }
+
+  emitConnected(ref: SessionRef): void {
+    this.emit(this.connected, ref, 'session.connected');
+  }
+  emitDisconnected(ref: SessionRef): void {
+    this.emit(this.disconnected, ref, 'session.disconnected');
+  }
+  emitReviewCreated(ref: ReviewCreated): void {
+    this.emit(this.reviewCreated, ref, 'review.created');
+  }
+
+  private emit<T>(listeners: Set<Listener<T>>, value: T, what: string): void {
+    for (const listener of listeners) {
+      Promise.resolve()
+        .then(() => listener(value))
+        .catch((err: Error) => this.logger.error(`${what} listener failed: ${err.message}`));
+    }
+  }
+}

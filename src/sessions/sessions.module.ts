@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
+import { PoliciesModule } from '../policies/policies.module.js';
+import { AgentConnectionRegistry } from './agent-connection.registry.js';
+import { AgentGateway } from './agent.gateway.js';
+import { EventRecorderRepository } from './event-recorder.repository.js';
+import { SessionHooks } from './session-hooks.service.js';
+import { SessionLeaseRepository } from './session-lease.repository.js';
+import { VerdictOutboxService } from './verdict-outbox.service.js';
+
+@Module({
+  imports: [AuthModule, PoliciesModule],
+  providers: [AgentGateway, AgentConnectionRegistry, SessionLeaseRepository, EventRecorderRepository, VerdictOutboxService, SessionHooks],
+  exports: [VerdictOutboxService, SessionHooks, AgentConnectionRegistry],
+})
+export class SessionsModule {}
