@@ -4,6 +4,7 @@ import { AuditService, type AuditActor } from '../audit/audit.service.js';
 import { AppError } from '../infra/errors/error-catalogue.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import { decodeCursor, type Page, pageOf } from '../infra/http/pagination.js';
+import { policyChangedChannel } from '../policies/policy-events.js';
 import { type CreateProjectDto, type ProjectView, type UpdateProjectDto, projectView } from './dto/project.dto.js';
 
 function projectData(input: Partial<CreateProjectDto>): Prisma.ProjectUpdateInput {
@@ -69,6 +70,8 @@ export class ProjectsService {
       const row = await tx.project.update({ where: { id }, data: projectData(input) });
       checkWindow(row);
       await this.audit.record({ actor, action: 'project.update', target: { type: 'project', id }, details: { ...input }, requestId }, tx);
+      // Mode and review timeouts are part of every instance's cached policy: drop it on commit.
+      await tx.$executeRaw`SELECT pg_notify(${policyChangedChannel.name}, ${JSON.stringify({ project_id: id })})`;
       return row;
     });
     return projectView(project);

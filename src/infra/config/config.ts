@@ -33,6 +33,9 @@ export interface ArbiterConfig {
   wsPingIntervalMs: number;
   wsMaxBufferedBytes: number;
   leaseSeconds: number;
+  // policies
+  /** How long an instance may serve a cached project policy without reloading it (change notifications aside). */
+  policyCacheTtlMs: number;
   // reviews
   reviewSweepIntervalMs: number;
   webhookAllowPrivate: boolean;
@@ -160,6 +163,7 @@ export function loadConfig(env: Env = process.env): ArbiterConfig {
     wsPingIntervalMs: r.int('ARBITER_WS_PING_INTERVAL_MS', 15_000, 100, 300_000),
     wsMaxBufferedBytes: r.int('ARBITER_WS_MAX_BUFFERED_BYTES', 1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
     leaseSeconds: r.int('ARBITER_LEASE_SECONDS', 30, 1, 3600),
+    policyCacheTtlMs: r.int('ARBITER_POLICY_CACHE_TTL_MS', 5000, 0, 3_600_000),
     reviewSweepIntervalMs: r.int('ARBITER_REVIEW_SWEEP_INTERVAL_MS', 1000, 50, 60_000),
     webhookAllowPrivate: r.bool('ARBITER_WEBHOOK_ALLOW_PRIVATE', false),
     sharePublicRateLimit: r.int('ARBITER_SHARE_RATE_LIMIT', 120, 1, 1_000_000),

@@ -1,0 +1,79 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import type { RuleSnapshot } from '../policy-engine.js';
+
+export const RULE_ACTIONS = ['allow', 'block', 'review'] as const;
+export const EVENT_KINDS = ['tool', 'llm'] as const;
+export const TIMEOUT_DECISIONS = ['allow', 'block'] as const;
+export const MAX_RULES = 500;
+
+/** One rule. Every field but `action` is optional; a rule matches when every field it sets matches. */
+export class PolicyRuleDto {
+  @ApiPropertyOptional({ enum: EVENT_KINDS, nullable: true, description: 'Only events of this kind' })
+  @IsOptional()
+  @IsIn(EVENT_KINDS)
+  kind?: (typeof EVENT_KINDS)[number] | null;
+
+  @ApiPropertyOptional({
+    example: 'shell.*',
+    nullable: true,
+    maxLength: 200,
+    description: 'Glob over the whole tool name: `*` any run of characters (dots included), `?` one character. Never matches an event without a tool.',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  @Matches(/^[A-Za-z0-9_.*?:/-]+$/, { message: 'may contain only letters, digits and _ . * ? : / -' })
+  tool?: string | null;
+
+  @ApiPropertyOptional({
+    example: 'rm -rf',
+    nullable: true,
+    maxLength: 1000,
+    description: "JavaScript regular expression (no flags), tested against the event's input as canonical JSON text (sorted keys, no whitespace; its first 64 Ki characters)",
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1000)
+  input_pattern?: string | null;
+
+  @ApiProperty({ enum: RULE_ACTIONS, description: '`review` holds the event for a person in `hitl` mode and blocks in `block` mode' })
+  @IsIn(RULE_ACTIONS)
+  action!: (typeof RULE_ACTIONS)[number];
+
+  @ApiPropertyOptional({ example: 'destructive command', nullable: true, maxLength: 500, description: 'Sent to the agent with the verdict' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string | null;
+
+  @ApiPropertyOptional({ enum: TIMEOUT_DECISIONS, nullable: true, description: "Decision when this rule's review expires; unset means the project's" })
+  @IsOptional()
+  @IsIn(TIMEOUT_DECISIONS)
+  timeout_decision?: (typeof TIMEOUT_DECISIONS)[number] | null;
+}
+
+/** The whole policy of a project: PUT replaces every rule at once. */
+export class PutPolicyDto {
+  @ApiProperty({ enum: RULE_ACTIONS, description: 'Action when no rule matches' })
+  @IsIn(RULE_ACTIONS)
+  default_action!: (typeof RULE_ACTIONS)[number];
+
+  @ApiProperty({ type: [PolicyRuleDto], maxItems: MAX_RULES, description: 'Ordered; the first matching rule wins' })
+  @IsArray()
+  @ArrayMaxSize(MAX_RULES)
+  @ValidateNested({ each: true })
+  @Type(() => PolicyRuleDto)
+  rules!: PolicyRuleDto[];
+}
+
+export interface PolicyView {
+  project_id: string;
+  default_action: (typeof RULE_ACTIONS)[number];
+  rules: RuleSnapshot[];
+  /** The project's `updated_at`: it moves with every rules or settings change. */
+  updated_at: string;
+}

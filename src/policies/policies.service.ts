@@ -1,0 +1,116 @@
+import { Injectable } from '@nestjs/common';
+import type { PolicyRule, Prisma } from '../generated/prisma/client.js';
+import { AuditService, type AuditActor } from '../audit/audit.service.js';
+import { PrismaService } from '../infra/database/prisma.service.js';
+import { AppError } from '../infra/errors/error-catalogue.js';
+import type { PolicyRuleDto, PolicyView, PutPolicyDto } from './dto/policy.dto.js';
+import { compileInputPattern, type PolicySettings, type RuleSnapshot } from './policy-engine.js';
+import { policyChangedChannel } from './policy-events.js';
+
+export function ruleSnapshot(row: PolicyRule): RuleSnapshot {
+  return {
+    id: row.id,
+    position: row.position,
+    kind: row.kind,
+    tool: row.toolGlob,
+    input_pattern: row.inputPattern,
+    action: row.action,
+    reason: row.reason,
+    timeout_decision: row.timeoutDecision,
+  };
+}
+
+/** Refuses a pattern `new RegExp` cannot compile, naming the rule by its index in the request. */
+function checkPatterns(rules: PolicyRuleDto[]): void {
+  rules.forEach((rule, i) => {
+    if (rule.input_pattern === undefined || rule.input_pattern === null) return;
+    try {
+      compileInputPattern(rule.input_pattern);
+    } catch (err) {
+      throw new AppError('validation_failed', `rules[${i}].input_pattern: not a valid regular expression (${(err as Error).message})`);
+    }
+  });
+}
+
+export interface PolicyDefinition {
+  settings: PolicySettings;
+  /** In `position` order. */
+  rules: RuleSnapshot[];
+}
+
+/** A project's rules and default action: reading, replacing, and loading them for the PolicyCache. */
+@Injectable()
+export class PoliciesService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async get(projectId: string): Promise<PolicyView> {
+    const [project, rules] = await this.prisma.$transaction(
+      [
+        this.prisma.project.findUnique({ where: { id: projectId }, select: { defaultAction: true, updatedAt: true } }),
+        this.prisma.policyRule.findMany({ where: { projectId }, orderBy: { position: 'asc' } }),
+      ],
+      { isolationLevel: 'RepeatableRead' },
+    );
+    if (!project) throw new AppError('not_found', 'project not found');
+    return { project_id: projectId, default_action: project.defaultAction, rules: rules.map(ruleSnapshot), updated_at: project.updatedAt.toISOString() };
+  }
+
+  /**
+   * Replaces the whole rule list and the default action in one transaction, audits it, and notifies every instance
+   * on commit (their PolicyCache drops the project).
+   */
+  async replace(projectId: string, input: PutPolicyDto, actor: AuditActor, requestId?: string): Promise<PolicyView> {
+    checkPatterns(input.rules);
+    return this.prisma.$transaction(async (tx) => {
+      const existing = await tx.project.findUnique({ where: { id: projectId }, select: { id: true } });
+      if (!existing) throw new AppError('not_found', 'project not found');
+      // Updating the project row first locks it: concurrent replacements of one project's rules run one after the
+      // other instead of colliding on (project_id, position).
+      const project = await tx.project.update({ where: { id: projectId }, data: { defaultAction: input.default_action }, select: { updatedAt: true } });
+      await tx.policyRule.deleteMany({ where: { projectId } });
+      const data: Prisma.PolicyRuleCreateManyInput[] = input.rules.map((rule, position) => ({
+        projectId,
+        position,
+        kind: rule.kind ?? null,
+        toolGlob: rule.tool ?? null,
+        inputPattern: rule.input_pattern ?? null,
+        action: rule.action,
+        reason: rule.reason ?? null,
+        timeoutDecision: rule.timeout_decision ?? null,
+      }));
+      const rows = data.length > 0 ? await tx.policyRule.createManyAndReturn({ data }) : [];
+      rows.sort((a, b) => a.position - b.position);
+      await this.audit.record(
+        {
+          actor,
+          action: 'policy.update',
+          target: { type: 'project', id: projectId },
+          details: { default_action: input.default_action, rule_count: rows.length },
+          requestId,
+        },
+        tx,
+      );
+      await tx.$executeRaw`SELECT pg_notify(${policyChangedChannel.name}, ${JSON.stringify({ project_id: projectId })})`;
+      return { project_id: projectId, default_action: input.default_action, rules: rows.map(ruleSnapshot), updated_at: project.updatedAt.toISOString() };
+    });
+  }
+
+  /** What the PolicyCache compiles: the project's settings and rules, read from one snapshot. */
+  async load(projectId: string): Promise<PolicyDefinition> {
+    const [project, rules] = await this.prisma.$transaction(
+      [
+        this.prisma.project.findUnique({
+          where: { id: projectId },
+          select: { mode: true, defaultAction: true, timeoutDecision: true, reviewTimeoutSeconds: true, reviewMaxTimeoutSeconds: true },
+        }),
+        this.prisma.policyRule.findMany({ where: { projectId }, orderBy: { position: 'asc' } }),
+      ],
+      { isolationLevel: 'RepeatableRead' },
+    );
+    if (!project) throw new AppError('not_found', 'project not found');
+    return { settings: { projectId, ...project }, rules: rules.map(ruleSnapshot) };
+  }
+}
