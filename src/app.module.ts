@@ -10,6 +10,7 @@ import { RateLimitModule } from './infra/rate-limit/rate-limit.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
+import { PoliciesModule } from './policies/policies.module.js';
 
 @Module({})
 export class AppModule {
@@ -27,6 +28,7 @@ export class AppModule {
         AuditModule,
         AuthModule,
         ProjectsModule,
+        PoliciesModule,
       ],
     };
   }
