@@ -41,6 +41,8 @@ export class AppError extends Error {
     message: string,
     /** Sent as `Retry-After` with a 429 or 503. */
     readonly retryAfterSeconds?: number,
+    /** Machine-readable facts for the caller, rendered as `error.details` (e.g. a review's actual state on a 409). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.status = ERROR_CATALOGUE[code].status;
@@ -48,11 +50,11 @@ export class AppError extends Error {
 }
 
 export interface ErrorBody {
-  error: { code: string; message: string };
+  error: { code: string; message: string; details?: Record<string, unknown> };
 }
 
-export function errorBody(code: string, message: string): ErrorBody {
-  return { error: { code, message } };
+export function errorBody(code: string, message: string, details?: Record<string, unknown>): ErrorBody {
+  return { error: details ? { code, message, details } : { code, message } };
 }
 
 const STATUS_CODES: Record<number, ErrorCode> = {

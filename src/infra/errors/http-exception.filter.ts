@@ -18,7 +18,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return;
     }
     if (exception instanceof AppError && exception.retryAfterSeconds) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
-    res.status(status).json(errorBody(code, message));
+    res.status(status).json(errorBody(code, message, exception instanceof AppError ? exception.details : undefined));
   }
 
   private describe(exception: unknown): { status: number; code: string; message: string } {
