@@ -39,6 +39,14 @@ export interface ArbiterConfig {
   // reviews
   reviewSweepIntervalMs: number;
   webhookAllowPrivate: boolean;
+  /** How long a webhook call may take before it counts as failed. */
+  webhookTimeoutMs: number;
+  /** Attempts per (webhook, event) before the delivery is given up. */
+  webhookMaxAttempts: number;
+  /** First retry delay; it doubles per failed attempt (with jitter), up to an hour. */
+  webhookRetryBaseMs: number;
+  /** How long the dashboard feed's event log is kept for Last-Event-ID resume (at least 10 minutes). */
+  streamRetentionSeconds: number;
   // shares
   sharePublicRateLimit: number;
   sharePublicRateWindowSeconds: number;
@@ -166,6 +174,10 @@ export function loadConfig(env: Env = process.env): ArbiterConfig {
     policyCacheTtlMs: r.int('ARBITER_POLICY_CACHE_TTL_MS', 5000, 0, 3_600_000),
     reviewSweepIntervalMs: r.int('ARBITER_REVIEW_SWEEP_INTERVAL_MS', 1000, 50, 60_000),
     webhookAllowPrivate: r.bool('ARBITER_WEBHOOK_ALLOW_PRIVATE', false),
+    webhookTimeoutMs: r.int('ARBITER_WEBHOOK_TIMEOUT_MS', 10_000, 500, 60_000),
+    webhookMaxAttempts: r.int('ARBITER_WEBHOOK_MAX_ATTEMPTS', 12, 1, 100),
+    webhookRetryBaseMs: r.int('ARBITER_WEBHOOK_RETRY_BASE_MS', 1000, 100, 3_600_000),
+    streamRetentionSeconds: r.int('ARBITER_STREAM_RETENTION_SECONDS', 900, 600, 7 * 86400),
     sharePublicRateLimit: r.int('ARBITER_SHARE_RATE_LIMIT', 120, 1, 1_000_000),
     sharePublicRateWindowSeconds: r.int('ARBITER_SHARE_RATE_WINDOW_SECONDS', 60, 1, 86400),
   };
