@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import {
-  type BeforeApplicationShutdown,
   Inject,
   Logger,
   type OnApplicationBootstrap,
@@ -48,7 +47,7 @@ class FatalFrame extends Error {
  * See PROTOCOL.md beside this file.
  */
 @WebSocketGateway({ path: '/ws' })
-export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap, BeforeApplicationShutdown, OnModuleDestroy {
+export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(AgentGateway.name);
   private draining = false;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -110,9 +109,13 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
     this.timers.push(ping, renew);
   }
 
-  /** Rolling restart: stop taking sockets, free our leases so agents resume elsewhere at once, close with 1012. */
-  async beforeApplicationShutdown(): Promise<void> {
+  /**
+   * Rolling restart (first of Nest's shutdown hooks; the database is closed last): stop taking sockets, free our
+   * leases so agents resume elsewhere at once, and close with 1012.
+   */
+  async onModuleDestroy(): Promise<void> {
     this.draining = true;
+    for (const off of this.unsubscribe) off();
     for (const timer of this.timers) clearInterval(timer);
     const live = this.registry.liveSessions();
     try {
@@ -129,11 +132,6 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
         }),
     );
     await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, 2000).unref())]);
-  }
-
-  onModuleDestroy(): void {
-    for (const off of this.unsubscribe) off();
-    for (const conn of this.registry.connections()) conn.socket.terminate();
   }
 
   handleConnection(socket: WebSocket, req: IncomingMessage): void {
@@ -266,7 +264,8 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
         if (!(await this.apiKeys.isActive(conn.principal!.apiKeyId))) throw new FatalFrame(CloseCode.unauthorized, 'unauthorized', 'the API key was revoked');
         throw new FatalFrame(CloseCode.superseded, 'superseded', 'the session was resumed by another connection');
       case 'verdict':
-        if (!conn.sentVerdicts.has(frame.event_id) && this.send(conn, result.frame)) {
+        // Sent even if sent before: a client repeating an event_id is asking for its verdict again.
+        if (this.send(conn, result.frame)) {
           conn.sentVerdicts.add(frame.event_id);
           this.verdictLatency.observe(Number(process.hrtime.bigint() - receivedAt) / 1e9);
         }

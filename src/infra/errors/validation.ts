@@ -4,7 +4,7 @@ import { AppError } from './error-catalogue.js';
 function describe(errors: ValidationError[], parent = ''): string[] {
   const out: string[] = [];
   for (const error of errors) {
-    const field = parent ? `${parent}.${error.property}` : error.property;
+    const field = /^\d+$/.test(error.property) ? `${parent}[${error.property}]` : parent ? `${parent}.${error.property}` : error.property;
     if (error.constraints) {
       const constraints = Object.entries(error.constraints);
       const unknown = constraints.find(([name]) => name === 'whitelistValidation');

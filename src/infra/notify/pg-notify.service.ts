@@ -83,12 +83,18 @@ export class PgNotifyService implements OnModuleInit, OnApplicationShutdown {
     this.backoffMs = 100;
   }
 
-  private async listen(name: string): Promise<void> {
-    try {
-      await this.client?.query(`LISTEN ${pg.escapeIdentifier(name)}`);
-    } catch (err) {
-      this.logger.warn(`LISTEN ${name} failed: ${(err as Error).message}`);
-    }
+  private listening$: Promise<void> = Promise.resolve();
+
+  /** LISTENs one at a time: pg does not queue concurrent queries on one client for us. */
+  private listen(name: string): Promise<void> {
+    this.listening$ = this.listening$.then(async () => {
+      try {
+        await this.client?.query(`LISTEN ${pg.escapeIdentifier(name)}`);
+      } catch (err) {
+        this.logger.warn(`LISTEN ${name} failed: ${(err as Error).message}`);
+      }
+    });
+    return this.listening$;
   }
 
   private dispatch(channel: string, raw: string | undefined): void {
