@@ -1,0 +1,123 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import type { ShareRow, ShareViewRow } from '../share-links.repository.js';
+
+export const DEFAULT_EXPIRES_IN_SECONDS = 7 * 86400;
+export const MAX_EXPIRES_IN_SECONDS = 90 * 86400;
+export const MAX_VIEWS_LIMIT = 1_000_000;
+
+/** Out-of-range values are refused, never clamped. */
+export class CreateShareDto {
+  @ApiPropertyOptional({ default: DEFAULT_EXPIRES_IN_SECONDS, minimum: 1, maximum: MAX_EXPIRES_IN_SECONDS, description: 'Lifetime of the link; at most 90 days' })
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of seconds' })
+  @Min(1, { message: 'must be at least 1 second' })
+  @Max(MAX_EXPIRES_IN_SECONDS, { message: `must be at most ${MAX_EXPIRES_IN_SECONDS} seconds (90 days)` })
+  expires_in_seconds?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_VIEWS_LIMIT, nullable: true, description: 'Transcript views the link allows; omitted or null means no limit' })
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number' })
+  @Min(1, { message: 'must be at least 1' })
+  @Max(MAX_VIEWS_LIMIT, { message: `must be at most ${MAX_VIEWS_LIMIT}` })
+  max_views?: number | null;
+}
+
+export const SHARE_STATES = ['valid', 'expired', 'exhausted', 'revoked'] as const;
+export type ShareState = (typeof SHARE_STATES)[number];
+
+/** Revocation wins over expiry, expiry over exhaustion: the same order the 410 codes follow. */
+export function shareState(row: Pick<ShareRow, 'revoked_at' | 'expired' | 'max_views' | 'view_count'>): ShareState {
+  if (row.revoked_at) return 'revoked';
+  if (row.expired) return 'expired';
+  if (row.max_views !== null && row.view_count >= row.max_views) return 'exhausted';
+  return 'valid';
+}
+
+/** Views left by count alone (null: unlimited); `state` says whether the link can be viewed at all. */
+export function remainingViews(row: Pick<ShareRow, 'max_views' | 'view_count'>): number | null {
+  return row.max_views === null ? null : Math.max(0, row.max_views - row.view_count);
+}
+
+export class CreatedShareView {
+  @ApiProperty() id!: string;
+  @ApiProperty() session_id!: string;
+  @ApiProperty({ description: 'PUBLIC_URL/s/<token>: the page to send to viewers' }) url!: string;
+  @ApiProperty({ description: 'Shown in this response only; only its SHA-256 is stored' }) token!: string;
+  @ApiProperty() created_at!: string;
+  @ApiProperty() expires_at!: string;
+  @ApiProperty({ nullable: true, type: Number }) max_views!: number | null;
+}
+
+export class ShareLinkView {
+  @ApiProperty() id!: string;
+  @ApiProperty() session_id!: string;
+  @ApiProperty({ nullable: true, type: String }) created_by!: string | null;
+  @ApiProperty() created_at!: string;
+  @ApiProperty() expires_at!: string;
+  @ApiProperty({ nullable: true, type: Number }) max_views!: number | null;
+  @ApiProperty() view_count!: number;
+  @ApiProperty({ nullable: true, type: Number }) remaining_views!: number | null;
+  @ApiProperty({ enum: SHARE_STATES }) state!: ShareState;
+  @ApiProperty({ nullable: true, type: String }) revoked_at!: string | null;
+  @ApiProperty({ nullable: true, type: String }) revoked_by!: string | null;
+}
+
+export function shareLinkView(row: ShareRow): ShareLinkView {
+  return {
+    id: row.id,
+    session_id: row.session_id,
+    created_by: row.created_by,
+    created_at: row.created_at.toISOString(),
+    expires_at: row.expires_at.toISOString(),
+    max_views: row.max_views,
+    view_count: row.view_count,
+    remaining_views: remainingViews(row),
+    state: shareState(row),
+    revoked_at: row.revoked_at?.toISOString() ?? null,
+    revoked_by: row.revoked_by,
+  };
+}
+
+export class ShareViewLogItem {
+  @ApiProperty() id!: string;
+  @ApiProperty() at!: string;
+  @ApiProperty({ description: 'HMAC-SHA256 of the client address with the server secret: equal addresses, equal hashes' }) client_hash!: string;
+  @ApiProperty({ nullable: true, type: String }) user_agent!: string | null;
+}
+
+export function shareViewLogItem(row: ShareViewRow): ShareViewLogItem {
+  return { id: row.id.toString(), at: row.at.toISOString(), client_hash: row.client_hash, user_agent: row.user_agent };
+}
+
+/** What `GET /api/public/shares/:token` tells anyone holding the token: no transcript, no project, no session. */
+export class PublicShareStateView {
+  @ApiProperty({ enum: SHARE_STATES }) state!: ShareState;
+  @ApiProperty() expires_at!: string;
+  @ApiProperty({ nullable: true, type: Number }) remaining_views!: number | null;
+}
+
+export function publicShareStateView(row: ShareRow): PublicShareStateView {
+  return { state: shareState(row), expires_at: row.expires_at.toISOString(), remaining_views: remainingViews(row) };
+}
+
+export interface TranscriptEvent {
+  event_id: string;
+  kind: string;
+  tool: string | null;
+  agent_id: string | null;
+  /** With the project's redact_keys replaced by "[redacted]". */
+  input: unknown;
+  created_at: string;
+  verdict: { decision: string; reason: string; source: string; created_at: string } | null;
+  review: { status: string; decided_at: string | null } | null;
+}
+
+export interface Transcript {
+  project: { name: string };
+  session: { label: string; agent_id: string | null; source: string | null; created_at: string };
+  share: { expires_at: string; max_views: number | null; view_count: number; remaining_views: number | null };
+  events: TranscriptEvent[];
+  /** True when the session has more events than a transcript carries. */
+  truncated: boolean;
+}

@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { Prisma } from '../generated/prisma/client.js';
+import { PrismaService } from '../infra/database/prisma.service.js';
+import type { Position } from '../infra/http/pagination.js';
+
+/** A share_links row as the API needs it; `expired` is judged by the database clock, like the consume statement. */
+export interface ShareRow {
+  id: string;
+  session_id: string;
+  created_by: string | null;
+  created_at: Date;
+  expires_at: Date;
+  max_views: number | null;
+  view_count: number;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+  expired: boolean;
+}
+
+export interface ShareViewRow {
+  id: bigint;
+  at: Date;
+  client_hash: string;
+  user_agent: string | null;
+}
+
+/** What a consumed view hands on to the transcript read. */
+export interface ConsumedView {
+  id: string;
+  session_id: string;
+  expires_at: Date;
+  max_views: number | null;
+  view_count: number;
+}
+
+const SHARE_COLUMNS = Prisma.sql`id, session_id, created_by, created_at, expires_at, max_views, view_count, revoked_at, revoked_by,
+  (expires_at <= now()) AS expired`;
+
+type Sql = Pick<Prisma.TransactionClient, '$queryRaw'>;
+
+/** Every statement on share_links and share_views, and the transcript reads a consumed view needs. */
+@Injectable()
+export class ShareLinksRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async sessionExists(sessionId: string, tx: Sql = this.prisma): Promise<boolean> {
+    const rows = await tx.$queryRaw<unknown[]>`SELECT 1 FROM agent_sessions WHERE id = ${sessionId}::uuid`;
+    return rows.length > 0;
+  }
+
+  /** Expiry is computed from the database clock, the same clock every later check uses. */
+  async insert(
+    tx: Sql,
+    link: { sessionId: string; createdById: string; tokenHash: string; expiresInSeconds: number; maxViews: number | null },
+  ): Promise<ShareRow> {
+    const rows = await tx.$queryRaw<ShareRow[]>`
+      INSERT INTO share_links (id, session_id, created_by, token_hash, expires_at, max_views)
+      VALUES (${randomUUID()}::uuid, ${link.sessionId}::uuid, ${link.createdById}::uuid, ${link.tokenHash},
+              now() + make_interval(secs => ${link.expiresInSeconds}), ${link.maxViews}::int)
+      RETURNING ${SHARE_COLUMNS}`;
+    return rows[0];
+  }
+
+  async findById(id: string, tx: Sql = this.prisma): Promise<ShareRow | undefined> {
+    const rows = await tx.$queryRaw<ShareRow[]>`SELECT ${SHARE_COLUMNS} FROM share_links WHERE id = ${id}::uuid`;
+    return rows[0];
+  }
+
+  async findByTokenHash(tokenHash: string): Promise<ShareRow | undefined> {
+    const rows = await this.prisma.$queryRaw<ShareRow[]>`SELECT ${SHARE_COLUMNS} FROM share_links WHERE token_hash = ${tokenHash}`;
+    return rows[0];
+  }
+
+  /** Newest first, `limit + 1` rows (see pageOf). */
+  async listBySession(sessionId: string, after: Position | undefined, limit: number): Promise<ShareRow[]> {
+    const page = after ? Prisma.sql`AND (created_at, id) < (${after.at}::timestamptz, ${after.id}::uuid)` : Prisma.empty;
+    return this.prisma.$queryRaw<ShareRow[]>`
+      SELECT ${SHARE_COLUMNS} FROM share_links WHERE session_id = ${sessionId}::uuid ${page}
+      ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}`;
+  }
+
+  /** Marks the link revoked unless it already is; returns the row only when this call revoked it. */
+  async revoke(tx: Sql, id: string, revokedById: string): Promise<ShareRow | undefined> {
+    const rows = await tx.$queryRaw<ShareRow[]>`
+      UPDATE share_links SET revoked_at = now(), revoked_by = ${revokedById}::uuid
+      WHERE id = ${id}::uuid AND revoked_at IS NULL
+      RETURNING ${SHARE_COLUMNS}`;
+    return rows[0];
+  }
+
+  /**
+   * Uses one view of the link, if it has one to give, and logs it: ONE statement, so the check and the increment
+   * cannot be separated by a concurrent viewer. Concurrent callers queue on the row lock and each re-evaluates the
+   * WHERE clause against the committed count, so at most `max_views` of them ever get a row back. The share_views
+   * insert rides in the same statement, hence the same transaction.
+   */
+  async consumeView(tokenHash: string, clientHash: string, userAgent: string | null): Promise<ConsumedView | undefined> {
+    const rows = await this.prisma.$queryRaw<ConsumedView[]>`
+      WITH consumed AS (
+        UPDATE share_links SET view_count = view_count + 1
+        WHERE token_hash = ${tokenHash} AND revoked_at IS NULL AND expires_at > now()
+          AND (max_views IS NULL OR view_count < max_views)
+        RETURNING id, session_id, expires_at, max_views, view_count
+      ), logged AS (
+        INSERT INTO share_views (share_id, client_hash, user_agent)
+        SELECT id, ${clientHash}, ${userAgent} FROM consumed
+        RETURNING share_id
+      )
+      SELECT c.id, c.session_id, c.expires_at, c.max_views, c.view_count FROM consumed c JOIN logged l ON l.share_id = c.id`;
+    return rows[0];
+  }
+
+  /** Newest first, `limit + 1` rows. */
+  async listViews(shareId: string, after: Position | undefined, limit: number): Promise<ShareViewRow[]> {
+    const page = after ? Prisma.sql`AND (at, id) < (${after.at}::timestamptz, ${after.id}::bigint)` : Prisma.empty;
+    return this.prisma.$queryRaw<ShareViewRow[]>`
+      SELECT id, at, client_hash, user_agent FROM share_views WHERE share_id = ${shareId}::uuid ${page}
+      ORDER BY at DESC, id DESC LIMIT ${limit + 1}`;
+  }
+
+  /**
+   * Deletes links that stopped working more than `retentionDays` ago: revoked, expired, or exhausted (their last view
+   * is when they ran out). One statement; `SKIP LOCKED` lets several instances run it at once without waiting on or
+   * deadlocking with each other (each takes the rows the others have not), and a row being viewed or revoked right
+   * now is simply left for the next run. Their views go with them (ON DELETE CASCADE).
+   */
+  async deleteFinishedBefore(retentionDays: number): Promise<number> {
+    return this.prisma.$executeRaw`
+      DELETE FROM share_links WHERE id IN (
+        SELECT l.id FROM share_links l
+        WHERE l.revoked_at < now() - make_interval(days => ${retentionDays}::int)
+           OR l.expires_at < now() - make_interval(days => ${retentionDays}::int)
+           OR (l.max_views IS NOT NULL AND l.view_count >= l.max_views
+               AND COALESCE((SELECT max(v.at) FROM share_views v WHERE v.share_id = l.id), l.created_at)
+                   < now() - make_interval(days => ${retentionDays}::int))
+        FOR UPDATE SKIP LOCKED)`;
+  }
+
+  async sessionForTranscript(sessionId: string) {
+    return this.prisma.agentSession.findUnique({
+      where: { id: sessionId },
+      select: { externalId: true, agentId: true, source: true, createdAt: true, project: { select: { name: true, redactKeys: true } } },
+    });
+  }
+
+  /** The session's events in the order they arrived, with their verdicts and reviews; at most `limit` of them. */
+  async eventsForTranscript(sessionId: string, limit: number) {
+    return this.prisma.agentEvent.findMany({
+      where: { sessionId },
+      orderBy: { seq: 'asc' },
+      take: limit,
+      select: {
+        eventId: true,
+        kind: true,
+        tool: true,
+        input: true,
+        agentId: true,
+        createdAt: true,
+        verdict: { select: { decision: true, reason: true, source: true, createdAt: true } },
+        review: { select: { status: true, decidedAt: true } },
+      },
+    });
+  }
+}
