@@ -7,10 +7,12 @@ import { LoggingModule } from './infra/logging/logging.module.js';
 import { MetricsModule } from './infra/metrics/metrics.module.js';
 import { NotifyModule } from './infra/notify/notify.module.js';
 import { RateLimitModule } from './infra/rate-limit/rate-limit.module.js';
+import { CryptoModule } from './infra/crypto/crypto.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
 import { PoliciesModule } from './policies/policies.module.js';
+import { SharesModule } from './shares/shares.module.js';
 
 @Module({})
 export class AppModule {
@@ -25,10 +27,12 @@ export class AppModule {
         MetricsModule,
         HealthModule,
         RateLimitModule,
+        CryptoModule,
         AuditModule,
         AuthModule,
         ProjectsModule,
         PoliciesModule,
+        SharesModule,
       ],
     };
   }
