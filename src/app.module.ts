@@ -13,6 +13,9 @@ import { AuthModule } from './auth/auth.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
 import { PoliciesModule } from './policies/policies.module.js';
 import { SharesModule } from './shares/shares.module.js';
+import { ReviewsModule } from './reviews/reviews.module.js';
+import { StreamModule } from './stream/stream.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({})
 export class AppModule {
@@ -33,6 +36,9 @@ export class AppModule {
         ProjectsModule,
         PoliciesModule,
         SharesModule,
+        StreamModule,
+        WebhooksModule,
+        ReviewsModule,
       ],
     };
   }

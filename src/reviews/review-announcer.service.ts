@@ -1,0 +1,96 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type { Prisma } from '../generated/prisma/client.js';
+import { ARBITER_CONFIG } from '../infra/config/config.module.js';
+import type { ArbiterConfig } from '../infra/config/config.js';
+import { PrismaService } from '../infra/database/prisma.service.js';
+import { SessionHooks } from '../sessions/session-hooks.service.js';
+import { STREAM_EVENT_TYPES, type StreamEventType } from '../stream/stream-event.js';
+import { StreamEventsRepository } from '../stream/stream-events.repository.js';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../webhooks/webhook-events.js';
+import { WebhooksRepository } from '../webhooks/webhooks.repository.js';
+import { type ReviewRow, ReviewsRepository } from './reviews.repository.js';
+
+export type ReviewEventType = 'review.created' | 'review.decided' | 'review.expired' | 'review.extended' | 'review.expiring';
+
+export interface Announcement {
+  type: ReviewEventType;
+  review: ReviewRow;
+}
+
+const isStreamType = (t: string): t is StreamEventType => (STREAM_EVENT_TYPES as readonly string[]).includes(t);
+const isWebhookType = (t: string): t is WebhookEventType => (WEBHOOK_EVENT_TYPES as readonly string[]).includes(t);
+
+/**
+ * Tells the dashboard feed and the project's webhooks about a review, inside the transaction that changed it: the
+ * stream event and the webhook deliveries commit with the change or not at all. Calls go out later, from the queue.
+ */
+@Injectable()
+export class ReviewAnnouncer implements OnModuleInit {
+  private readonly logger = new Logger(ReviewAnnouncer.name);
+
+  constructor(
+    @Inject(ARBITER_CONFIG) private readonly config: ArbiterConfig,
+    private readonly prisma: PrismaService,
+    private readonly reviews: ReviewsRepository,
+    private readonly stream: StreamEventsRepository,
+    private readonly webhooks: WebhooksRepository,
+    private readonly hooks: SessionHooks,
+  ) {}
+
+  /**
+   * The review row is written by the agent gateway together with its event; the gateway tells us after the agent got
+   * `pending`. (If this instance died in between, the review still expires or gets decided normally; only its
+   * review.created notice would be missing.)
+   */
+  onModuleInit(): void {
+    this.hooks.onReviewCreated(async ({ reviewId }) => {
+      try {
+        await this.prisma.$transaction(async (tx) => {
+          const [review] = await this.reviews.summaries(tx, [reviewId]);
+          if (review) await this.announce(tx, [{ type: 'review.created', review }]);
+        });
+      } catch (err) {
+        this.logger.warn(`review.created for ${reviewId} was not announced: ${(err as Error).message}`);
+      }
+    });
+  }
+
+  /** Queues webhook deliveries, then appends the stream events (last: that takes a lock held until commit). */
+  async announce(tx: Prisma.TransactionClient, announcements: Announcement[]): Promise<void> {
+    for (const { type, review } of announcements) {
+      if (!isWebhookType(type)) continue;
+      // One delivery per (webhook, event); a review can warn again only after its deadline moved.
+      const key = type === 'review.expiring' ? `${type}:${review.id}:${review.expires_at.getTime()}` : `${type}:${review.id}`;
+      await this.webhooks.enqueue(tx, review.project_id, type, key, this.payload(type, review));
+    }
+    await this.stream.append(
+      tx,
+      announcements.flatMap(({ type, review }) => (isStreamType(type) ? [{ projectId: review.project_id, type, payload: this.payload(type, review) }] : [])),
+    );
+  }
+
+  /** What webhooks and the feed carry about a review. Never the event's input: fetch it from the API if allowed. */
+  payload(type: ReviewEventType, r: ReviewRow): Record<string, unknown> {
+    return {
+      review_id: r.id,
+      project_id: r.project_id,
+      session_id: r.session_id,
+      session_external_id: r.session_external_id,
+      event_id: r.event_id,
+      kind: r.kind,
+      tool: r.tool,
+      status: r.status,
+      reason: r.rule_reason,
+      timeout_decision: r.timeout_decision,
+      created_at: r.created_at.toISOString(),
+      expires_at: r.expires_at.toISOString(),
+      decided_by: r.decided_by,
+      decided_at: r.decided_at?.toISOString() ?? null,
+      note: r.note,
+      decision: r.verdict_decision,
+      source: r.verdict_source,
+      ...(type === 'review.expiring' ? { seconds_left: Math.max(0, Math.round((r.expires_at.getTime() - Date.now()) / 1000)) } : {}),
+      review_url: `${this.config.publicUrl}/api/reviews/${r.id}`,
+    };
+  }
+}

@@ -1,0 +1,124 @@
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { AuditService, SYSTEM_ACTOR } from '../audit/audit.service.js';
+import { ARBITER_CONFIG } from '../infra/config/config.module.js';
+import type { ArbiterConfig } from '../infra/config/config.js';
+import { MigrationStatusService } from '../infra/database/migration-status.service.js';
+import { PrismaService } from '../infra/database/prisma.service.js';
+import { VerdictOutboxService } from '../sessions/verdict-outbox.service.js';
+import { ReviewAnnouncer } from './review-announcer.service.js';
+import { ReviewsRepository } from './reviews.repository.js';
+
+const BATCH = 100;
+
+/**
+ * Runs on every instance, every ARBITER_REVIEW_SWEEP_INTERVAL_MS: expires reviews whose window closed (the agent gets
+ * the timeout decision through the verdict outbox, source `timeout`) and flags those past 80 % of their window for the
+ * review.expiring webhook. No instance is special: the statements share due rows out with SKIP LOCKED and re-check
+ * `pending`, so a review is expired once however many sweepers run.
+ */
+@Injectable()
+export class ReviewSweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(ReviewSweeper.name);
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    @Inject(ARBITER_CONFIG) private readonly config: ArbiterConfig,
+    private readonly prisma: PrismaService,
+    private readonly reviews: ReviewsRepository,
+    private readonly outbox: VerdictOutboxService,
+    private readonly announcer: ReviewAnnouncer,
+    private readonly audit: AuditService,
+    private readonly migrations: MigrationStatusService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    void this.migrations.whenCurrent().then(() => {
+      if (this.stopped) return;
+      this.timer = setInterval(() => this.tick(), this.config.reviewSweepIntervalMs);
+      this.timer.unref();
+      this.tick();
+    });
+  }
+
+  // Before the pool closes (PrismaService closes it in onApplicationShutdown); a pass in progress finishes or rolls back.
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Runs one full pass now (the timer's work); resolves with how many reviews expired. */
+  async sweep(): Promise<number> {
+    let expired = 0;
+    for (;;) {
+      const n = await this.expireBatch();
+      expired += n;
+      if (n < BATCH || this.stopped) break;
+    }
+    while (!this.stopped && (await this.warnBatch()) === BATCH);
+    return expired;
+  }
+
+  private tick(): void {
+    if (this.stopped || this.running) return;
+    this.running = this.sweep()
+      .then(() => undefined)
+      .catch((err: Error) => this.logger.warn(`review sweep failed: ${err.message}`))
+      .finally(() => (this.running = undefined));
+  }
+
+  /** Expires a batch; each review's status, timeout verdict, audit entry and announcements commit together. */
+  private async expireBatch(): Promise<number> {
+    return this.prisma.$transaction(async (tx) => {
+      const expired = await this.reviews.expireDue(tx, BATCH);
+      for (const r of expired) {
+        const windowSeconds = Math.round((r.expires_at.getTime() - r.created_at.getTime()) / 1000);
+        await this.outbox.appendForReview(tx, {
+          sessionId: r.session_id,
+          eventRowId: r.event_row_id,
+          eventId: r.event_id,
+          reviewId: r.id,
+          decision: r.timeout_decision,
+          reason: `no reviewer decided within ${windowSeconds} s; the timeout decision is ${r.timeout_decision}`,
+          source: 'timeout',
+          inputSha256: r.input_sha256,
+        });
+        await this.audit.record(
+          {
+            actor: SYSTEM_ACTOR,
+            action: 'review.expire',
+            target: { type: 'review', id: r.id },
+            details: { decision: r.timeout_decision, expires_at: r.expires_at.toISOString(), project_id: r.project_id, session_id: r.session_id, event_id: r.event_id },
+          },
+          tx,
+        );
+      }
+      const rows = await this.reviews.summaries(
+        tx,
+        expired.map((r) => r.id),
+      );
+      await this.announcer.announce(
+        tx,
+        rows.map((review) => ({ type: 'review.expired' as const, review })),
+      );
+      return expired.length;
+    });
+  }
+
+  private async warnBatch(): Promise<number> {
+    return this.prisma.$transaction(async (tx) => {
+      const due = await this.reviews.markExpiring(tx, BATCH);
+      const rows = await this.reviews.summaries(
+        tx,
+        due.map((r) => r.id),
+      );
+      await this.announcer.announce(
+        tx,
+        rows.map((review) => ({ type: 'review.expiring' as const, review })),
+      );
+      return due.length;
+    });
+  }
+}

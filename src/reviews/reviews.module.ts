@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { SessionsModule } from '../sessions/sessions.module.js';
+import { StreamModule } from '../stream/stream.module.js';
+import { WebhooksModule } from '../webhooks/webhooks.module.js';
+import { ReviewAnnouncer } from './review-announcer.service.js';
+import { ReviewSweeper } from './review-sweeper.service.js';
+import { ReviewsController } from './reviews.controller.js';
+import { ReviewsRepository } from './reviews.repository.js';
+import { ReviewsService } from './reviews.service.js';
+
+/** The human-in-the-loop queue: decisions, extensions, expiry, and their announcements (feed and webhooks). */
+@Module({
+  imports: [SessionsModule, StreamModule, WebhooksModule],
+  controllers: [ReviewsController],
+  providers: [ReviewsRepository, ReviewsService, ReviewAnnouncer, ReviewSweeper],
+  exports: [ReviewSweeper],
+})
+export class ReviewsModule {}

@@ -1,0 +1,232 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma } from '../generated/prisma/client.js';
+import { PrismaService } from '../infra/database/prisma.service.js';
+import type { Position } from '../infra/http/pagination.js';
+
+export type ReviewStatus = 'pending' | 'approved' | 'denied' | 'expired';
+
+/** A review with what every view of it shows: its event, its session's label and, once there is one, its verdict. */
+export interface ReviewRow {
+  id: string;
+  project_id: string;
+  session_id: string;
+  session_external_id: string;
+  event_row_id: string;
+  event_id: string;
+  kind: 'tool' | 'llm';
+  tool: string | null;
+  status: ReviewStatus;
+  timeout_decision: 'allow' | 'block';
+  rule_reason: string | null;
+  input_sha256: string;
+  created_at: Date;
+  expires_at: Date;
+  decided_by: string | null;
+  decided_at: Date | null;
+  note: string | null;
+  verdict_decision: 'allow' | 'block' | null;
+  verdict_source: 'policy' | 'review' | 'timeout' | null;
+  verdict_reason: string | null;
+}
+
+export interface ReviewDetailRow extends ReviewRow {
+  input: unknown;
+  agent_id: string | null;
+  event_created_at: Date;
+  event_seq: bigint;
+  rule_snapshot: unknown;
+  agent_connected: boolean;
+}
+
+export interface RecentEventRow {
+  event_id: string;
+  kind: 'tool' | 'llm';
+  tool: string | null;
+  input: unknown;
+  created_at: Date;
+  rule_action: string;
+  decision: 'allow' | 'block' | null;
+  source: string | null;
+  review_id: string | null;
+  review_status: ReviewStatus | null;
+}
+
+/** What a state change returns: enough to write the verdict and announce it. */
+export interface ChangedReview {
+  id: string;
+  project_id: string;
+  session_id: string;
+  event_row_id: string;
+  event_id: string;
+  input_sha256: string;
+  timeout_decision: 'allow' | 'block';
+  created_at: Date;
+  expires_at: Date;
+}
+
+/** The state a review is in right now, for explaining why a change was refused. */
+export interface ReviewState {
+  id: string;
+  status: ReviewStatus;
+  expires_at: Date;
+  decided_by: string | null;
+  decided_at: Date | null;
+  window_closed: boolean;
+  created_at: Date;
+  max_window_seconds: number;
+}
+
+export interface ReviewFilter {
+  status?: ReviewStatus;
+  projectId?: string;
+  sessionId?: string;
+}
+
+type Sql = Pick<Prisma.TransactionClient, '$queryRaw' | '$executeRaw'>;
+
+const REVIEW_SELECT = Prisma.sql`
+  SELECT r.id, r.project_id::text AS project_id, r.session_id::text AS session_id, s.external_id AS session_external_id,
+         r.event_row_id::text AS event_row_id, e.event_id, e.kind::text AS kind, e.tool, r.status::text AS status,
+         r.timeout_decision::text AS timeout_decision, r.rule_snapshot->>'reason' AS rule_reason, r.input_sha256,
+         r.created_at, r.expires_at, r.decided_by::text AS decided_by, r.decided_at, r.note,
+         v.decision::text AS verdict_decision, v.source::text AS verdict_source, v.reason AS verdict_reason`;
+
+const REVIEW_FROM = Prisma.sql`
+  FROM reviews r
+  JOIN agent_events e ON e.id = r.event_row_id
+  JOIN agent_sessions s ON s.id = r.session_id
+  LEFT JOIN verdicts v ON v.event_row_id = r.event_row_id`;
+
+const CHANGED = Prisma.sql`x.id::text AS id, x.project_id::text AS project_id, x.session_id::text AS session_id,
+  x.event_row_id::text AS event_row_id, e.event_id, x.input_sha256, x.timeout_decision::text AS timeout_decision, x.created_at, x.expires_at`;
+
+/**
+ * Every statement on reviews. Each state change is ONE conditional UPDATE … RETURNING: the row lock and the re-check
+ * of `status = 'pending'` after it make concurrent deciders (people on any instance, the sweeper on every instance)
+ * take turns, and only the first finds the review still pending.
+ */
+@Injectable()
+export class ReviewsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** Newest first, `limit + 1` rows (see pageOf). */
+  async list(filter: ReviewFilter, after: Position | undefined, limit: number): Promise<ReviewRow[]> {
+    const where: Prisma.Sql[] = [Prisma.sql`TRUE`];
+    if (filter.status) where.push(Prisma.sql`r.status = ${filter.status}::"ReviewStatus"`);
+    if (filter.projectId) where.push(Prisma.sql`r.project_id = ${filter.projectId}::uuid`);
+    if (filter.sessionId) where.push(Prisma.sql`r.session_id = ${filter.sessionId}::uuid`);
+    if (after) where.push(Prisma.sql`(r.created_at, r.id) < (${after.at}::timestamptz, ${after.id}::uuid)`);
+    return this.prisma.$queryRaw<ReviewRow[]>`
+      ${REVIEW_SELECT} ${REVIEW_FROM}
+      WHERE ${Prisma.join(where, ' AND ')}
+      ORDER BY r.created_at DESC, r.id DESC LIMIT ${limit + 1}::int`;
+  }
+
+  async summaries(tx: Sql, ids: string[]): Promise<ReviewRow[]> {
+    if (ids.length === 0) return [];
+    return tx.$queryRaw<ReviewRow[]>`${REVIEW_SELECT} ${REVIEW_FROM} WHERE r.id = ANY(${ids}::uuid[]) ORDER BY r.created_at, r.id`;
+  }
+
+  async detail(id: string): Promise<ReviewDetailRow | undefined> {
+    const rows = await this.prisma.$queryRaw<ReviewDetailRow[]>`
+      ${REVIEW_SELECT}, e.input, e.agent_id, e.created_at AS event_created_at, e.seq AS event_seq, r.rule_snapshot,
+             COALESCE(s.lease_expires_at > now(), false) AS agent_connected
+      ${REVIEW_FROM}
+      WHERE r.id = ${id}::uuid`;
+    return rows[0];
+  }
+
+  /** The session's events before `beforeSeq`, newest first. */
+  async recentEvents(sessionId: string, beforeSeq: bigint, limit: number): Promise<RecentEventRow[]> {
+    return this.prisma.$queryRaw<RecentEventRow[]>`
+      SELECT e.event_id, e.kind::text AS kind, e.tool, e.input, e.created_at, e.rule_action::text AS rule_action,
+             v.decision::text AS decision, v.source::text AS source, r.id::text AS review_id, r.status::text AS review_status
+        FROM agent_events e
+        LEFT JOIN verdicts v ON v.event_row_id = e.id
+        LEFT JOIN reviews r ON r.event_row_id = e.id
+       WHERE e.session_id = ${sessionId}::uuid AND e.seq < ${beforeSeq}::bigint
+       ORDER BY e.seq DESC LIMIT ${limit}::int`;
+  }
+
+  async state(id: string, tx: Sql = this.prisma): Promise<ReviewState | undefined> {
+    const rows = await tx.$queryRaw<ReviewState[]>`
+      SELECT r.id::text AS id, r.status::text AS status, r.expires_at, r.decided_by::text AS decided_by, r.decided_at,
+             r.expires_at <= statement_timestamp() AS window_closed, r.created_at, p.review_max_timeout_seconds AS max_window_seconds
+        FROM reviews r JOIN projects p ON p.id = r.project_id
+       WHERE r.id = ${id}::uuid`;
+    return rows[0];
+  }
+
+  /** Decides a review if it is still pending and its window is open; undefined if someone or something got there first. */
+  async decide(tx: Sql, id: string, status: 'approved' | 'denied', userId: string, note: string | null): Promise<ChangedReview | undefined> {
+    const rows = await tx.$queryRaw<ChangedReview[]>`
+      WITH x AS (
+        UPDATE reviews SET status = ${status}::"ReviewStatus", decided_by = ${userId}::uuid, decided_at = statement_timestamp(), note = ${note}
+         WHERE id = ${id}::uuid AND status = 'pending' AND expires_at > statement_timestamp()
+        RETURNING *
+      )
+      SELECT ${CHANGED} FROM x JOIN agent_events e ON e.id = x.event_row_id`;
+    return rows[0];
+  }
+
+  /**
+   * Moves a pending review's deadline `seconds` later, unless that would take its whole window past the project's
+   * maximum. The 80 % warning is re-armed for the new deadline.
+   */
+  async extend(tx: Sql, id: string, seconds: number): Promise<ChangedReview | undefined> {
+    const rows = await tx.$queryRaw<ChangedReview[]>`
+      WITH x AS (
+        UPDATE reviews r SET expires_at = r.expires_at + make_interval(secs => ${seconds}::int), expiring_sent_at = NULL
+          FROM projects p
+         WHERE r.id = ${id}::uuid AND p.id = r.project_id AND r.status = 'pending' AND r.expires_at > statement_timestamp()
+           AND r.expires_at + make_interval(secs => ${seconds}::int) <= r.created_at + make_interval(secs => p.review_max_timeout_seconds)
+        RETURNING r.*
+      )
+      SELECT ${CHANGED} FROM x JOIN agent_events e ON e.id = x.event_row_id`;
+    return rows[0];
+  }
+
+  /**
+   * Expires up to `limit` reviews whose window has closed: ONE statement. SKIP LOCKED shares the due rows out between
+   * sweepers on several instances (none waits on another), a review a person is deciding right now is skipped and
+   * re-checked on the next pass, and the outer `status = 'pending'` re-check means a row is expired at most once.
+   */
+  async expireDue(tx: Sql, limit: number): Promise<ChangedReview[]> {
+    return tx.$queryRaw<ChangedReview[]>`
+      WITH due AS (
+        SELECT id FROM reviews
+         WHERE status = 'pending' AND expires_at <= statement_timestamp()
+         ORDER BY expires_at LIMIT ${limit}::int
+         FOR UPDATE SKIP LOCKED
+      ), x AS (
+        UPDATE reviews r SET status = 'expired', decided_at = statement_timestamp()
+          FROM due WHERE r.id = due.id AND r.status = 'pending'
+        RETURNING r.*
+      )
+      SELECT ${CHANGED} FROM x JOIN agent_events e ON e.id = x.event_row_id`;
+  }
+
+  /** Marks (once) pending reviews past 80 % of their window, for the review.expiring webhook. Same locking as expireDue. */
+  async markExpiring(tx: Sql, limit: number): Promise<ChangedReview[]> {
+    return tx.$queryRaw<ChangedReview[]>`
+      WITH due AS (
+        SELECT id FROM reviews
+         WHERE status = 'pending' AND expiring_sent_at IS NULL AND expires_at > statement_timestamp()
+           AND statement_timestamp() >= created_at + (expires_at - created_at) * 0.8
+         ORDER BY expires_at LIMIT ${limit}::int
+         FOR UPDATE SKIP LOCKED
+      ), x AS (
+        UPDATE reviews r SET expiring_sent_at = statement_timestamp()
+          FROM due WHERE r.id = due.id AND r.status = 'pending' AND r.expiring_sent_at IS NULL
+        RETURNING r.*
+      )
+      SELECT ${CHANGED} FROM x JOIN agent_events e ON e.id = x.event_row_id`;
+  }
+
+  /** Whether the session's agent holds a live lease right now, on any instance. */
+  async agentConnected(tx: Sql, sessionId: string): Promise<boolean> {
+    const rows = await tx.$queryRaw<{ connected: boolean }[]>`
+      SELECT COALESCE(lease_expires_at > now(), false) AS connected FROM agent_sessions WHERE id = ${sessionId}::uuid`;
+    return rows[0]?.connected ?? false;
+  }
+}

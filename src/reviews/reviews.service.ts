@@ -1,0 +1,142 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService, actorOf } from '../audit/audit.service.js';
+import type { UserPrincipal } from '../auth/principal.js';
+import { PrismaService } from '../infra/database/prisma.service.js';
+import { AppError } from '../infra/errors/error-catalogue.js';
+import { decodeCursor, type Page, pageOf } from '../infra/http/pagination.js';
+import { VerdictOutboxService } from '../sessions/verdict-outbox.service.js';
+import {
+  type DecideReviewDto,
+  type DecisionResultView,
+  type ReviewDetailView,
+  type ReviewListQuery,
+  type ReviewView,
+  reviewDetailView,
+  reviewView,
+} from './dto/review.dto.js';
+import { ReviewAnnouncer } from './review-announcer.service.js';
+import { type ReviewState, ReviewsRepository } from './reviews.repository.js';
+
+const RECENT_EVENTS = 20;
+
+function stateDetails(state: ReviewState): Record<string, unknown> {
+  return {
+    review_id: state.id,
+    status: state.status,
+    expires_at: state.expires_at.toISOString(),
+    decided_by: state.decided_by,
+    decided_at: state.decided_at?.toISOString() ?? null,
+  };
+}
+
+/** Why a pending-only change could not be made: 404, or 409 with the review's actual state. */
+function notPending(state: ReviewState | undefined, what: string): AppError {
+  if (!state) return new AppError('not_found', 'review not found');
+  if (state.status !== 'pending') return new AppError('already_decided', `cannot ${what}: the review is already ${state.status}`, undefined, stateDetails(state));
+  // Still pending but past its deadline: the sweeper is about to apply the timeout decision.
+  return new AppError('already_decided', `cannot ${what}: the review's window closed at ${state.expires_at.toISOString()}; its timeout decision applies`, undefined, {
+    ...stateDetails(state),
+    window_closed: true,
+  });
+}
+
+@Injectable()
+export class ReviewsService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly reviews: ReviewsRepository,
+    private readonly outbox: VerdictOutboxService,
+    private readonly announcer: ReviewAnnouncer,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list(query: ReviewListQuery): Promise<Page<ReviewView>> {
+    const limit = query.limit ?? 50;
+    const rows = await this.reviews.list({ status: query.status, projectId: query.project, sessionId: query.session }, decodeCursor(query.cursor), limit);
+    return pageOf(rows, limit, (r) => ({ at: r.created_at, id: r.id }), reviewView);
+  }
+
+  async get(id: string): Promise<ReviewDetailView> {
+    const row = await this.reviews.detail(id);
+    if (!row) throw new AppError('not_found', 'review not found');
+    const recent = await this.reviews.recentEvents(row.session_id, BigInt(row.event_seq), RECENT_EVENTS);
+    return reviewDetailView(row, recent.reverse());
+  }
+
+  /**
+   * First decision wins: one conditional UPDATE, then in the same transaction the verdict (outbox row, delivered
+   * wherever and whenever the agent is connected), the audit entry and the announcements.
+   */
+  async decide(id: string, input: DecideReviewDto, user: UserPrincipal, requestId?: string): Promise<DecisionResultView> {
+    const status = input.decision === 'approve' ? 'approved' : 'denied';
+    const decision = input.decision === 'approve' ? 'allow' : 'block';
+    const note = input.note ?? null;
+    const reason = `${status} by a reviewer${note ? `: ${note}` : ''}`;
+    const result = await this.prisma.$transaction(async (tx) => {
+      const changed = await this.reviews.decide(tx, id, status, user.userId, note);
+      if (!changed) return undefined;
+      await this.outbox.appendForReview(tx, {
+        sessionId: changed.session_id,
+        eventRowId: changed.event_row_id,
+        eventId: changed.event_id,
+        reviewId: changed.id,
+        decision,
+        reason,
+        source: 'review',
+        inputSha256: changed.input_sha256,
+      });
+      await this.audit.record(
+        {
+          actor: actorOf(user),
+          action: 'review.decide',
+          target: { type: 'review', id: changed.id },
+          details: { decision: input.decision, note, project_id: changed.project_id, session_id: changed.session_id, event_id: changed.event_id },
+          requestId,
+        },
+        tx,
+      );
+      const [review] = await this.reviews.summaries(tx, [changed.id]);
+      const agentConnected = await this.reviews.agentConnected(tx, changed.session_id);
+      await this.announcer.announce(tx, [{ type: 'review.decided', review }]);
+      return { review, changed, agentConnected };
+    });
+    if (!result) throw notPending(await this.reviews.state(id), 'decide');
+    return {
+      review: reviewView(result.review),
+      verdict: { event_id: result.changed.event_id, decision, reason, source: 'review', review_id: result.changed.id, input_sha256: result.changed.input_sha256 },
+      agent_connected: result.agentConnected,
+    };
+  }
+
+  /** Moves the deadline of a pending review, within the project's maximum window; audited. */
+  async extend(id: string, seconds: number, user: UserPrincipal, requestId?: string): Promise<ReviewView> {
+    const review = await this.prisma.$transaction(async (tx) => {
+      const changed = await this.reviews.extend(tx, id, seconds);
+      if (!changed) return undefined;
+      const previous = new Date(changed.expires_at.getTime() - seconds * 1000);
+      await this.audit.record(
+        {
+          actor: actorOf(user),
+          action: 'review.extend',
+          target: { type: 'review', id },
+          details: { seconds, previous_expires_at: previous.toISOString(), expires_at: changed.expires_at.toISOString(), project_id: changed.project_id },
+          requestId,
+        },
+        tx,
+      );
+      const [row] = await this.reviews.summaries(tx, [id]);
+      await this.announcer.announce(tx, [{ type: 'review.extended', review: row }]);
+      return row;
+    });
+    if (review) return reviewView(review);
+    const state = await this.reviews.state(id);
+    if (!state || state.status !== 'pending' || state.window_closed) throw notPending(state, 'extend');
+    const room = Math.floor((state.created_at.getTime() + state.max_window_seconds * 1000 - state.expires_at.getTime()) / 1000);
+    throw new AppError(
+      'validation_failed',
+      `seconds: the project allows a review window of at most ${state.max_window_seconds} s in all; this review can be extended by at most ${Math.max(0, room)} s`,
+      undefined,
+      { max_extension_seconds: Math.max(0, room), max_window_seconds: state.max_window_seconds },
+    );
+  }
+}

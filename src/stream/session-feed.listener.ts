@@ -1,0 +1,29 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { type SessionRef, SessionHooks } from '../sessions/session-hooks.service.js';
+import type { StreamEventType } from './stream-event.js';
+import { StreamEventsRepository } from './stream-events.repository.js';
+
+/** Puts agent sessions connecting and disconnecting (on this instance) on the dashboard feed. */
+@Injectable()
+export class SessionFeedListener implements OnModuleInit {
+  private readonly logger = new Logger(SessionFeedListener.name);
+
+  constructor(
+    private readonly hooks: SessionHooks,
+    private readonly events: StreamEventsRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.hooks.onConnected((ref) => this.publish('session.connected', ref));
+    this.hooks.onDisconnected((ref) => this.publish('session.disconnected', ref));
+  }
+
+  private async publish(type: StreamEventType, ref: SessionRef): Promise<void> {
+    try {
+      await this.events.publish([{ projectId: ref.projectId, type, payload: { session_id: ref.sessionId, external_id: ref.externalId } }]);
+    } catch (err) {
+      // The feed is for people watching; a missed session event must never disturb the agent's connection.
+      this.logger.warn(`${type} for session ${ref.sessionId} was not logged: ${(err as Error).message}`);
+    }
+  }
+}

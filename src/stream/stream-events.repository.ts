@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma } from '../generated/prisma/client.js';
+import { PrismaService } from '../infra/database/prisma.service.js';
+import { type NewStreamEvent, type StreamEventRow, streamAppendedChannel } from './stream-event.js';
+
+/**
+ * The dashboard feed's event log. Appending happens inside the transaction of the change it reports, so an event is
+ * logged exactly when its change commits.
+ */
+@Injectable()
+export class StreamEventsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * Appends events inside `tx` and notifies every instance on commit. Call it last in the transaction: it takes a
+   * lock that is held until commit.
+   *
+   * Why the lock: readers go by id ("everything after N"), so ids must become visible in id order. Without it, a
+   * transaction holding id 10 could commit after one holding id 11, and a client that had seen 11 would never get 10.
+   * Serialising the inserts until commit makes commit order and id order the same.
+   */
+  async append(tx: Prisma.TransactionClient, events: NewStreamEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('arbiter_stream_events'))`;
+    const rows = events.map((e) => Prisma.sql`(${e.projectId}::uuid, ${e.type}, ${JSON.stringify(e.payload)}::jsonb)`);
+    await tx.$executeRaw`INSERT INTO stream_events (project_id, type, payload) VALUES ${Prisma.join(rows)}`;
+    await tx.$executeRaw`SELECT pg_notify(${streamAppendedChannel.name}, '{}')`;
+  }
+
+  /** Appends in a transaction of its own, for events that report something already committed (a socket opening). */
+  async publish(events: NewStreamEvent[]): Promise<void> {
+    await this.prisma.$transaction((tx) => this.append(tx, events));
+  }
+
+  /** Events after `id`, oldest first. */
+  async after(id: bigint, limit: number): Promise<StreamEventRow[]> {
+    return this.prisma.$queryRaw<StreamEventRow[]>`
+      SELECT id, project_id::text AS project_id, type, payload, created_at
+        FROM stream_events WHERE id > ${id}::bigint ORDER BY id LIMIT ${limit}::int`;
+  }
+
+  async latestId(): Promise<bigint> {
+    const rows = await this.prisma.$queryRaw<{ id: bigint }[]>`SELECT COALESCE(max(id), 0)::bigint AS id FROM stream_events`;
+    return BigInt(rows[0].id);
+  }
+
+  /** Whether the event a client last saw is still in the log (if not, it may have missed pruned events). */
+  async retains(id: bigint): Promise<boolean> {
+    const rows = await this.prisma.$queryRaw<unknown[]>`SELECT 1 FROM stream_events WHERE id = ${id}::bigint`;
+    return rows.length > 0;
+  }
+
+  /**
+   * Deletes events older than `retentionSeconds`, but never the newest one, so a client that saw it can still tell
+   * that it missed nothing. Concurrent runs on several instances only delete the same rows twice over (a no-op).
+   */
+  async prune(retentionSeconds: number): Promise<number> {
+    return this.prisma.$executeRaw`
+      DELETE FROM stream_events
+       WHERE created_at < now() - make_interval(secs => ${retentionSeconds}::int)
+         AND id < (SELECT max(id) FROM stream_events)`;
+  }
+}

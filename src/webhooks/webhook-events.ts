@@ -1,0 +1,8 @@
+import { notifyChannel } from '../infra/notify/notify-channel.js';
+
+/** Events a project's webhooks can subscribe to. */
+export const WEBHOOK_EVENT_TYPES = ['review.created', 'review.expiring', 'review.expired'] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** Deliveries were queued: wake the dispatchers instead of waiting for their next poll. */
+export const webhookDueChannel = notifyChannel<Record<string, never>>('arbiter_webhook_due');
