@@ -106,8 +106,9 @@ const PAGE = `<!doctype html>
 <script nonce="{{nonce}}">
 (function () {
   'use strict';
-  var segments = location.pathname.split('/');
-  var api = '../api/public/shares/' + encodeURIComponent(segments[segments.length - 1]);
+  // <prefix>/s/<token>[/]: the API sits under the same prefix, so the page also works behind a path-mapping proxy.
+  var where = /^(.*)\\/s\\/([^/]+)\\/?$/.exec(location.pathname);
+  var api = where ? where[1] + '/api/public/shares/' + where[2] : '';
   var MESSAGES = {
     valid: 'This link is valid.',
     expired: 'This link has expired.',
@@ -216,6 +217,7 @@ const PAGE = `<!doctype html>
     }
   });
 
+  if (!api) { say(MESSAGES.not_found); return; }
   call('GET').then(function (res) {
     if (res.ok) showState(res.body); else say(failure(res.body));
   }, function () { say('Could not reach the server. Please try again.'); });
