@@ -1,6 +1,6 @@
 /**
  * A load-generator process for figure 4 (forked by bench/run.ts): logs in `count` agent sessions and keeps them
- * connected, idle, until told to close. Messages in: {type:'login', url, apiKey, prefix, count, parallel};
+ * connected, idle, until told to close. Messages in: {type:'login', url, apiKey, prefix, count, parallel, seconds} (no new login starts after `seconds`);
  * {type:'close'}. Out: {type:'logged_in', ok, failed, firstError, ms}; {type:'closed'}.
  */
 import WebSocket from 'ws';
@@ -32,16 +32,17 @@ function loginOne(url: string, apiKey: string, sessionId: string): Promise<void>
   });
 }
 
-process.on('message', async (msg: { type: string; url: string; apiKey: string; prefix: string; count: number; parallel: number }) => {
+process.on('message', async (msg: { type: string; url: string; apiKey: string; prefix: string; count: number; parallel: number; seconds: number }) => {
   if (msg.type === 'login') {
     const start = nowMs();
+    const deadline = start + msg.seconds * 1000;
     let next = 0;
     let ok = 0;
     let failed = 0;
     let firstError: string | undefined;
     await Promise.all(
       Array.from({ length: msg.parallel }, async () => {
-        while (next < msg.count) {
+        while (next < msg.count && nowMs() < deadline) {
           const i = next++;
           try {
             await loginOne(msg.url, msg.apiKey, `${msg.prefix}-${i}`);
