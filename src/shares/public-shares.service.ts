@@ -72,25 +72,26 @@ export class PublicSharesService {
   }
 
   private async transcript(view: ConsumedView): Promise<Transcript> {
-    const session = await this.links.sessionForTranscript(view.session_id);
-    if (!session) throw notFound();
-    const events = await this.links.eventsForTranscript(view.session_id, MAX_TRANSCRIPT_EVENTS + 1);
-    const keys = session.project.redactKeys;
+    const rows = await this.links.transcriptRows(view.session_id, MAX_TRANSCRIPT_EVENTS + 1);
+    if (rows.length === 0) throw notFound();
+    const first = rows[0];
+    const events = rows.filter((r) => r.seq !== null);
     return {
-      project: { name: session.project.name },
-      session: { label: session.externalId, agent_id: session.agentId, source: session.source, created_at: session.createdAt.toISOString() },
+      project: { name: first.project_name },
+      session: { label: first.external_id, agent_id: first.session_agent_id, source: first.source, created_at: first.session_created_at.toISOString() },
       share: { expires_at: view.expires_at.toISOString(), max_views: view.max_views, view_count: view.view_count, remaining_views: remainingViews(view) },
       events: events.slice(0, MAX_TRANSCRIPT_EVENTS).map((e) => ({
-        event_id: e.eventId,
+        event_id: e.event_id,
         kind: e.kind,
         tool: e.tool,
-        agent_id: e.agentId,
-        input: redact(e.input, keys),
-        created_at: e.createdAt.toISOString(),
-        verdict: e.verdict
-          ? { decision: e.verdict.decision, reason: e.verdict.reason, source: e.verdict.source, created_at: e.verdict.createdAt.toISOString() }
-          : null,
-        review: e.review ? { status: e.review.status, decided_at: e.review.decidedAt?.toISOString() ?? null } : null,
+        agent_id: e.agent_id,
+        input: redact(e.input, first.redact_keys),
+        created_at: e.created_at.toISOString(),
+        verdict:
+          e.decision !== null
+            ? { decision: e.decision, reason: e.reason ?? '', source: e.verdict_source ?? '', created_at: e.verdict_at?.toISOString() ?? '' }
+            : null,
+        review: e.review_status !== null ? { status: e.review_status, decided_at: e.review_decided_at?.toISOString() ?? null } : null,
       })),
       truncated: events.length > MAX_TRANSCRIPT_EVENTS,
     };

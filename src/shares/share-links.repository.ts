@@ -25,6 +25,30 @@ export interface ShareViewRow {
   user_agent: string | null;
 }
 
+/** One event of a transcript, with its session and project repeated on every row. */
+export interface TranscriptRow {
+  external_id: string;
+  session_agent_id: string | null;
+  source: string | null;
+  session_created_at: Date;
+  project_name: string;
+  redact_keys: string[];
+  /** Null on the single row of a session without events. */
+  seq: bigint | null;
+  event_id: string;
+  kind: string;
+  tool: string | null;
+  input: unknown;
+  agent_id: string | null;
+  created_at: Date;
+  decision: string | null;
+  reason: string | null;
+  verdict_source: string | null;
+  verdict_at: Date | null;
+  review_status: string | null;
+  review_decided_at: Date | null;
+}
+
 /** What a consumed view hands on to the transcript read. */
 export interface ConsumedView {
   id: string;
@@ -137,29 +161,30 @@ export class ShareLinksRepository {
         FOR UPDATE SKIP LOCKED)`;
   }
 
-  async sessionForTranscript(sessionId: string) {
-    return this.prisma.agentSession.findUnique({
-      where: { id: sessionId },
-      select: { externalId: true, agentId: true, source: true, createdAt: true, project: { select: { name: true, redactKeys: true } } },
-    });
-  }
-
-  /** The session's events in the order they arrived, with their verdicts and reviews; at most `limit` of them. */
-  async eventsForTranscript(sessionId: string, limit: number) {
-    return this.prisma.agentEvent.findMany({
-      where: { sessionId },
-      orderBy: { seq: 'asc' },
-      take: limit,
-      select: {
-        eventId: true,
-        kind: true,
-        tool: true,
-        input: true,
-        agentId: true,
-        createdAt: true,
-        verdict: { select: { decision: true, reason: true, source: true, createdAt: true } },
-        review: { select: { status: true, decidedAt: true } },
-      },
-    });
+  /**
+   * The session, its project, and its first `limit` events in arrival order with their verdicts and reviews: one
+   * statement, one row per event (a session without events gives one row whose event columns are null).
+   */
+  async transcriptRows(sessionId: string, limit: number): Promise<TranscriptRow[]> {
+    return this.prisma.$queryRaw<TranscriptRow[]>`
+      SELECT s.external_id, s.agent_id AS session_agent_id, s.source, s.created_at AS session_created_at,
+             p.name AS project_name, p.redact_keys,
+             e.seq, e.event_id, e.kind::text AS kind, e.tool, e.input, e.agent_id, e.created_at,
+             e.decision, e.reason, e.verdict_source, e.verdict_at, e.review_status, e.review_decided_at
+      FROM agent_sessions s
+      JOIN projects p ON p.id = s.project_id
+      LEFT JOIN LATERAL (
+        SELECT ev.seq, ev.event_id, ev.kind, ev.tool, ev.input, ev.agent_id, ev.created_at,
+               v.decision::text AS decision, v.reason, v.source::text AS verdict_source, v.created_at AS verdict_at,
+               r.status::text AS review_status, r.decided_at AS review_decided_at
+        FROM agent_events ev
+        LEFT JOIN verdicts v ON v.event_row_id = ev.id
+        LEFT JOIN reviews r ON r.event_row_id = ev.id
+        WHERE ev.session_id = s.id
+        ORDER BY ev.seq
+        LIMIT ${limit}
+      ) e ON true
+      WHERE s.id = ${sessionId}::uuid
+      ORDER BY e.seq`;
   }
 }

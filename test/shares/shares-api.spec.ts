@@ -283,6 +283,30 @@ describe('share links over HTTP', () => {
       for (const hidden of ['internal note', reviewer.id, reviewer.email, s.sessionId, s.projectId, share.token]) expect(text).not.toContain(hidden);
     });
 
+    it('shares a session without events as an empty transcript', async () => {
+      const s = await shareableSession(http, db.pool, admin.token, { label: 'quiet-run' });
+      const share = await createShare(http, reviewer.token, s.sessionId);
+      const res = await http.post(`/api/public/shares/${share.token}/views`);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ project: { name: s.projectName }, session: { label: 'quiet-run' }, events: [], truncated: false });
+    });
+
+    it('caps a transcript at its first 5000 events and says it is truncated', async () => {
+      const s = await shareableSession(http, db.pool, admin.token);
+      await db.pool.query(
+        `INSERT INTO agent_events (id, session_id, event_id, kind, tool, input, input_sha256, rule_action)
+         SELECT gen_random_uuid(), $1, 'e' || n, 'tool', 'shell', jsonb_build_object('n', n), 'x', 'allow' FROM generate_series(1, 5001) AS n`,
+        [s.sessionId],
+      );
+      const share = await createShare(http, reviewer.token, s.sessionId);
+      const res = await http.post(`/api/public/shares/${share.token}/views`);
+      expect(res.status).toBe(200);
+      expect(res.body.truncated).toBe(true);
+      expect(res.body.events).toHaveLength(5000);
+      expect(res.body.events[0].input).toEqual({ n: 1 });
+      expect(res.body.events[4999].input).toEqual({ n: 5000 });
+    });
+
     it("redacts the project's redact_keys at any depth, case-insensitively, in the JSON and so in the page", async () => {
       const secrets = ['hunter2-pw', 'sk-live-abc', 'bearer-xyz', 'deep-token-1', 'array-secret-2'];
       const s = await shareableSession(http, db.pool, admin.token);
