@@ -2,6 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { ActorType, Prisma } from '../generated/prisma/client.js';
 import type { Principal } from '../auth/principal.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
+import { AppError } from '../infra/errors/error-catalogue.js';
+import { decodeCursor, type Page, pageOf } from '../infra/http/pagination.js';
+import { type AuditEntryView, auditEntryView } from './dto/audit.dto.js';
 
 export interface AuditActor {
   type: ActorType;
@@ -15,6 +18,13 @@ export interface AuditRecord {
   target?: { type: string; id: string };
   details?: Record<string, unknown>;
   requestId?: string;
+}
+
+export interface AuditFilter {
+  actor?: string;
+  /** An exact action, or a prefix written `api_key.*`. */
+  action?: string;
+  since?: Date;
 }
 
 export const SYSTEM_ACTOR: AuditActor = { type: 'system', id: null };
@@ -40,5 +50,18 @@ export class AuditService {
         requestId: entry.requestId ?? null,
       },
     });
+  }
+
+  /** Entries newest first, `limit` per page, after the cursor's position in (at, id) descending order. */
+  async list(filter: AuditFilter, cursor: string | undefined, limit = 50): Promise<Page<AuditEntryView>> {
+    const position = decodeCursor(cursor);
+    if (position && !/^\d{1,19}$/.test(position.id)) throw new AppError('validation_failed', 'cursor: not a cursor this API returned');
+    const where: Prisma.AuditEntryWhereInput[] = [];
+    if (filter.actor) where.push({ actorId: filter.actor });
+    if (filter.action) where.push(filter.action.endsWith('.*') ? { action: { startsWith: filter.action.slice(0, -1) } } : { action: filter.action });
+    if (filter.since) where.push({ at: { gte: filter.since } });
+    if (position) where.push({ OR: [{ at: { lt: position.at } }, { at: position.at, id: { lt: BigInt(position.id) } }] });
+    const rows = await this.prisma.auditEntry.findMany({ where: { AND: where }, orderBy: [{ at: 'desc' }, { id: 'desc' }], take: limit + 1 });
+    return pageOf(rows, limit, (e) => ({ at: e.at, id: e.id.toString() }), auditEntryView);
   }
 }

@@ -13,8 +13,15 @@ import { type UserView, userView } from './dto/user.dto.js';
 /**
  * Password sign-in. Every attempt is counted before the password is checked, per account and per client address, in
  * PostgreSQL (one atomic statement each), so the limit holds across instances and against concurrent guessing.
- * A successful sign-in clears the account's count.
+ * Attempts that turn out not to be failures give their hits back: a refused (throttled) attempt returns both, and a
+ * successful sign-in clears the account's count and returns the address's hit. So the counts are failures only, and
+ * many people behind one address may sign in.
  */
+/** The per-account failure counter; password changes count against it too. */
+export function loginAccountKey(email: string): string {
+  return `login:account:${email}`;
+}
+
 @Injectable()
 export class LoginService {
   constructor(
@@ -28,15 +35,15 @@ export class LoginService {
 
   async login(emailInput: string, password: string, ctx: RequestContext): Promise<{ token: string; expiresAt: Date; user: UserView }> {
     const email = emailInput.trim().toLowerCase();
-    const accountKey = `login:account:${email}`;
+    const accountKey = loginAccountKey(email);
+    const addressKey = `login:address:${ctx.ip}`;
     const window = this.config.loginWindowSeconds;
-    const [account, address] = await Promise.all([
-      this.rateLimits.hit(accountKey, window),
-      this.rateLimits.hit(`login:address:${ctx.ip}`, window),
-    ]);
+    const [account, address] = await Promise.all([this.rateLimits.hit(accountKey, window), this.rateLimits.hit(addressKey, window)]);
     const throttled =
       account.hits > this.config.loginMaxFailures ? account : address.hits > this.config.loginMaxFailuresPerAddress ? address : undefined;
     if (throttled) {
+      // Not checked, so not a failure: the counts stay the number of checked failures in the window.
+      await Promise.all([this.rateLimits.release(accountKey), this.rateLimits.release(addressKey)]);
       await this.audit.record({ actor: { type: 'anonymous', id: null }, action: 'auth.login_throttled', details: { email, ip: ctx.ip }, requestId: ctx.requestId });
       throw new AppError('rate_limited', `too many sign-in attempts; try again in ${throttled.retryAfterSeconds} s`, throttled.retryAfterSeconds);
     }
@@ -54,11 +61,15 @@ export class LoginService {
     }
 
     const session = await this.prisma.$transaction(async (tx) => {
+      await this.sessions.pruneExpired(user.id, tx);
       const started = await this.sessions.start(user.id, ctx.userAgent, tx);
-      await this.audit.record({ actor: { type: 'user', id: user.id }, action: 'auth.login', target: { type: 'user', id: user.id }, details: { ip: ctx.ip }, requestId: ctx.requestId }, tx);
+      await this.audit.record(
+        { actor: { type: 'user', id: user.id }, action: 'auth.login', target: { type: 'user', id: user.id }, details: { ip: ctx.ip, session_id: started.sessionId }, requestId: ctx.requestId },
+        tx,
+      );
       return started;
     });
-    await this.rateLimits.reset(accountKey);
+    await Promise.all([this.rateLimits.reset(accountKey), this.rateLimits.release(addressKey)]);
     return { token: session.token, expiresAt: session.expiresAt, user: userView(user) };
   }
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { ARBITER_CONFIG } from '../infra/config/config.module.js';
 import type { ArbiterConfig } from '../infra/config/config.js';
@@ -17,6 +18,7 @@ const SLIDE_EVERY_MS = 60_000;
 export class UserSessionsService {
   constructor(
     private readonly prisma: PrismaService,
+    private readonly audit: AuditService,
     @Inject(ARBITER_CONFIG) private readonly config: ArbiterConfig,
   ) {}
 
@@ -27,16 +29,20 @@ export class UserSessionsService {
     return { token, sessionId: row.id, expiresAt };
   }
 
-  /** The person behind a token, if the token is live and the account enabled; slides the expiry. */
-  async authenticate(token: string, via: UserPrincipal['via']): Promise<UserPrincipal | undefined> {
+  /**
+   * The person behind a token, if the token is live and the account enabled; slides the expiry, and tells `onSlide`
+   * the new one (the cookie is renewed with it).
+   */
+  async authenticate(token: string, via: UserPrincipal['via'], onSlide?: (expiresAt: Date) => void): Promise<UserPrincipal | undefined> {
     if (token.length < 20 || token.length > 200) return undefined;
     const session = await this.prisma.userSession.findUnique({ where: { tokenHash: sha256Hex(token) }, include: { user: true } });
     if (!session || session.expiresAt <= new Date() || session.user.disabled) return undefined;
     if (Date.now() - session.lastSeenAt.getTime() > SLIDE_EVERY_MS) {
-      await this.prisma.userSession.updateMany({
-        where: { id: session.id },
-        data: { lastSeenAt: new Date(), expiresAt: new Date(Date.now() + this.config.sessionTtlSeconds * 1000) },
-      });
+      const expiresAt = new Date(Date.now() + this.config.sessionTtlSeconds * 1000);
+      // Only while the session still exists: a sign-out racing this request wins.
+      const { count } = await this.prisma.userSession.updateMany({ where: { id: session.id }, data: { lastSeenAt: new Date(), expiresAt } });
+      if (count === 0) return undefined;
+      onSlide?.(expiresAt);
     }
     return {
       kind: 'user',
@@ -51,6 +57,23 @@ export class UserSessionsService {
 
   async end(sessionId: string): Promise<void> {
     await this.prisma.userSession.deleteMany({ where: { id: sessionId } });
+  }
+
+  /** Ends the caller's own session, recording it. */
+  async signOut(principal: UserPrincipal, requestId?: string): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.userSession.deleteMany({ where: { id: principal.sessionId } });
+      if (count === 0) return;
+      await this.audit.record(
+        { actor: { type: 'user', id: principal.userId }, action: 'auth.logout', target: { type: 'user', id: principal.userId }, details: { session_id: principal.sessionId }, requestId },
+        tx,
+      );
+    });
+  }
+
+  /** Drops the user's sessions that have expired, so the table does not grow with every sign-in. */
+  async pruneExpired(userId: string, tx: Prisma.TransactionClient = this.prisma): Promise<void> {
+    await tx.userSession.deleteMany({ where: { userId, expiresAt: { lte: new Date() } } });
   }
 
   /** Ends every session of the user, except `keepSessionId` when given. */

@@ -7,6 +7,9 @@ import type { ArbiterConfig } from '../infra/config/config.js';
 import { AppError } from '../infra/errors/error-catalogue.js';
 import { MigrationStatusService } from '../infra/database/migration-status.service.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
+import { decodeCursor, type Page, pageOf } from '../infra/http/pagination.js';
+import { RateLimitService } from '../infra/rate-limit/rate-limit.service.js';
+import { loginAccountKey } from './login.service.js';
 import { PasswordHasher } from './password-hasher.service.js';
 import { UserSessionsService } from './user-sessions.service.js';
 import { type UserView, userView } from './dto/user.dto.js';
@@ -23,6 +26,7 @@ export class UsersService implements OnApplicationBootstrap {
     private readonly hasher: PasswordHasher,
     private readonly sessions: UserSessionsService,
     private readonly audit: AuditService,
+    private readonly rateLimits: RateLimitService,
     private readonly migrations: MigrationStatusService,
     @Inject(ARBITER_CONFIG) private readonly config: ArbiterConfig,
   ) {}
@@ -39,7 +43,7 @@ export class UsersService implements OnApplicationBootstrap {
    * with a random password printed once and a forced change. Several instances starting together create exactly one.
    */
   async bootstrapAdmin(): Promise<void> {
-    const email = this.config.adminEmail ?? 'admin@localhost';
+    const email = (this.config.adminEmail ?? 'admin@localhost').toLowerCase();
     const generated = this.config.adminPassword ? undefined : randomBytes(18).toString('base64url');
     const password = this.config.adminPassword ?? (generated as string);
     const passwordHash = await this.hasher.hash(password);
@@ -59,8 +63,22 @@ export class UsersService implements OnApplicationBootstrap {
     }
   }
 
-  async list(): Promise<UserView[]> {
-    return (await this.prisma.user.findMany({ orderBy: { createdAt: 'asc' } })).map(userView);
+  /** The signed-in person's own record. */
+  async get(id: string): Promise<UserView> {
+    const user = await this.prisma.user.findUnique({ where: { id } });
+    if (!user) throw new AppError('unauthorized', 'the account no longer exists');
+    return userView(user);
+  }
+
+  /** Newest first. */
+  async list(cursor: string | undefined, limit = 50): Promise<Page<UserView>> {
+    const position = decodeCursor(cursor);
+    const rows = await this.prisma.user.findMany({
+      where: position ? { OR: [{ createdAt: { lt: position.at } }, { createdAt: position.at, id: { lt: position.id } }] } : {},
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: limit + 1,
+    });
+    return pageOf(rows, limit, (u) => ({ at: u.createdAt, id: u.id }), userView);
   }
 
   async create(input: { email: string; password: string; role: UserRole }, actor: AuditActor, requestId?: string): Promise<UserView> {
@@ -84,8 +102,8 @@ export class UsersService implements OnApplicationBootstrap {
         throw new AppError('conflict', 'admins cannot disable or demote themselves');
       }
       const data: Prisma.UserUpdateInput = {};
-      if (patch.role !== undefined) data.role = patch.role;
-      if (patch.disabled !== undefined) data.disabled = patch.disabled;
+      if (patch.role != null) data.role = patch.role;
+      if (patch.disabled != null) data.disabled = patch.disabled;
       const row = await tx.user.update({ where: { id }, data });
       let endedSessions = 0;
       if (patch.disabled) endedSessions = await this.sessions.endAllOf(id, undefined, tx);
@@ -95,10 +113,25 @@ export class UsersService implements OnApplicationBootstrap {
     return userView(user);
   }
 
-  /** Sets a new password after checking the current one, and ends the user's other sessions. */
+  /**
+   * Sets a new password after checking the current one, and ends the user's other sessions. Wrong current passwords
+   * count against the same per-account limit as sign-ins, so a stolen session cannot be used to guess the password.
+   */
   async changePassword(userId: string, sessionId: string, current: string, next: string, requestId?: string): Promise<void> {
     const user = await this.prisma.user.findUnique({ where: { id: userId } });
-    if (!user || !(await this.hasher.verify(user.passwordHash, current))) throw new AppError('invalid_credentials', 'the current password is wrong');
+    if (!user) throw new AppError('unauthorized', 'the account no longer exists');
+    const accountKey = loginAccountKey(user.email);
+    const attempts = await this.rateLimits.hit(accountKey, this.config.loginWindowSeconds);
+    if (attempts.hits > this.config.loginMaxFailures) {
+      await this.rateLimits.release(accountKey);
+      throw new AppError('rate_limited', `too many wrong passwords; try again in ${attempts.retryAfterSeconds} s`, attempts.retryAfterSeconds);
+    }
+    if (!(await this.hasher.verify(user.passwordHash, current))) {
+      await this.audit.record({ actor: { type: 'user', id: userId }, action: 'auth.change_password_failed', target: { type: 'user', id: userId }, details: { reason: 'wrong_password' }, requestId });
+      // 403, not 401: the session itself is fine, and clients treat a 401 as "signed out".
+      throw new AppError('forbidden', 'current_password: is wrong');
+    }
+    await this.rateLimits.reset(accountKey);
     if (current === next) throw new AppError('validation_failed', 'new_password: must differ from the current password');
     const passwordHash = await this.hasher.hash(next);
     await this.prisma.$transaction(async (tx) => {

@@ -55,3 +55,35 @@ export async function createApiKey(http: HttpClient, adminToken: string, project
   expectStatus('create API key', res, 201);
   return res.body;
 }
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. Returns that value. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 2000, everyMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** The `name=value` of a Set-Cookie header the response carried, with its attributes, or undefined. */
+export function setCookie(headers: Headers, name: string): { value: string; attributes: string[] } | undefined {
+  for (const line of headers.getSetCookie()) {
+    const [pair, ...attributes] = line.split(';').map((part) => part.trim());
+    const eq = pair.indexOf('=');
+    if (pair.slice(0, eq) === name) return { value: decodeURIComponent(pair.slice(eq + 1)), attributes };
+  }
+  return undefined;
+}
+
+/** Every row of every table in the public schema as text, to check that a secret is stored nowhere in clear. */
+export async function dumpAllTables(pool: import('pg').Pool): Promise<string> {
+  const tables = await pool.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public'");
+  const parts: string[] = [];
+  for (const { tablename } of tables.rows) {
+    const rows = await pool.query<{ row: string }>(`SELECT t::text AS row FROM "${tablename}" t`);
+    parts.push(...rows.rows.map((r) => r.row));
+  }
+  return parts.join('\n');
+}

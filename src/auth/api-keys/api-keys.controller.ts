@@ -1,11 +1,12 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiProperty, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { actorOf } from '../../audit/audit.service.js';
+import { PageQuery } from '../../infra/http/pagination.js';
 import { type RequestContext, ReqContext } from '../../infra/http/request-context.js';
 import { AllowApiKey, CurrentPrincipal, CurrentUser, Roles } from '../auth.decorators.js';
 import type { Principal, UserPrincipal } from '../principal.js';
-import { ApiKeysService } from './api-keys.service.js';
+import { ApiKeyPage, ApiKeysService, CreatedApiKey } from './api-keys.service.js';
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'ci-agent' })
@@ -17,27 +18,33 @@ export class CreateApiKeyDto {
 }
 
 @ApiTags('api-keys')
+@ApiBearerAuth()
+@ApiCookieAuth('arbiter_session')
 @Controller('api')
 export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
-  /** The full key is in this response only; store it now. */
   @Roles('admin')
   @Post('projects/:id/api-keys')
-  async create(@Param('id', new ParseUUIDPipe()) projectId: string, @Body() body: CreateApiKeyDto, @CurrentUser() user: UserPrincipal, @ReqContext() ctx: RequestContext) {
-    const created = await this.apiKeys.create(projectId, body.name, actorOf(user), ctx.requestId);
-    return created;
+  @ApiOperation({ summary: 'Create an SDK API key (admins). The full key is in this response only; store it now.' })
+  @ApiCreatedResponse({ type: CreatedApiKey })
+  create(@Param('id', new ParseUUIDPipe()) projectId: string, @Body() body: CreateApiKeyDto, @CurrentUser() user: UserPrincipal, @ReqContext() ctx: RequestContext): Promise<CreatedApiKey> {
+    return this.apiKeys.create(projectId, body.name, actorOf(user), ctx.requestId);
   }
 
   @Roles('admin')
   @Get('projects/:id/api-keys')
-  async list(@Param('id', new ParseUUIDPipe()) projectId: string) {
-    return { items: await this.apiKeys.list(projectId), next_cursor: null };
+  @ApiOperation({ summary: "A project's API keys, newest first, never their secrets (admins)" })
+  @ApiOkResponse({ type: ApiKeyPage })
+  list(@Param('id', new ParseUUIDPipe()) projectId: string, @Query() query: PageQuery): Promise<ApiKeyPage> {
+    return this.apiKeys.list(projectId, query.cursor, query.limit);
   }
 
   @Roles('admin')
   @Delete('api-keys/:id')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke a key (admins): refused at once on every instance, and its live WebSockets are closed' })
+  @ApiNoContentResponse()
   async revoke(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() user: UserPrincipal, @ReqContext() ctx: RequestContext): Promise<void> {
     await this.apiKeys.revoke(id, actorOf(user), ctx.requestId);
   }
@@ -45,6 +52,7 @@ export class ApiKeysController {
   /** For SDKs: which key and project this is. */
   @AllowApiKey()
   @Get('sdk/whoami')
+  @ApiOperation({ summary: 'Which API key (and project) or which user is calling' })
   whoami(@CurrentPrincipal() principal: Principal) {
     if (principal.kind !== 'api_key') return { kind: 'user', user_id: principal.userId };
     return { kind: 'api_key', api_key_id: principal.apiKeyId, project_id: principal.projectId };

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import type { ApiKey } from '../../generated/prisma/client.js';
 import { AuditService, type AuditActor } from '../../audit/audit.service.js';
 import { AppError } from '../../infra/errors/error-catalogue.js';
 import { digestsEqual, sha256Hex } from '../../infra/crypto/tokens.js';
 import { PrismaService } from '../../infra/database/prisma.service.js';
+import { decodeCursor, type Page, pageOf } from '../../infra/http/pagination.js';
 import { PgNotifyService } from '../../infra/notify/pg-notify.service.js';
 import type { ApiKeyPrincipal } from '../principal.js';
 import { apiKeyRevokedChannel } from './api-key-events.js';
@@ -11,15 +13,35 @@ import { newApiKey, parseApiKey } from './api-key-format.js';
 
 const LAST_USED_EVERY_MS = 60_000;
 
-export interface ApiKeyView {
-  id: string;
-  project_id: string;
-  name: string;
-  prefix: string;
-  created_by: string | null;
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
+export class ApiKeyView {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ format: 'uuid' })
+  project_id!: string;
+  @ApiProperty()
+  name!: string;
+  @ApiProperty({ description: 'The public part of the key: arb_<prefix>_…' })
+  prefix!: string;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
+  created_by!: string | null;
+  @ApiProperty({ description: 'ISO-8601 UTC' })
+  created_at!: string;
+  @ApiProperty({ type: String, nullable: true })
+  last_used_at!: string | null;
+  @ApiProperty({ type: String, nullable: true })
+  revoked_at!: string | null;
+}
+
+export class CreatedApiKey extends ApiKeyView {
+  @ApiProperty({ description: 'The full key, arb_<prefix>_<secret>. Shown in this response only; store it now.' })
+  key!: string;
+}
+
+export class ApiKeyPage {
+  @ApiProperty({ type: [ApiKeyView] })
+  items!: ApiKeyView[];
+  @ApiProperty({ type: String, nullable: true })
+  next_cursor!: string | null;
 }
 
 export function apiKeyView(key: ApiKey): ApiKeyView {
@@ -44,7 +66,7 @@ export class ApiKeysService {
   ) {}
 
   /** Creates a key; the full key is in the result only, never stored or shown again. */
-  async create(projectId: string, name: string, actor: AuditActor, requestId?: string): Promise<ApiKeyView & { key: string }> {
+  async create(projectId: string, name: string, actor: AuditActor, requestId?: string): Promise<CreatedApiKey> {
     const { prefix, secret, key } = newApiKey();
     const row = await this.prisma.$transaction(async (tx) => {
       const project = await tx.project.findUnique({ where: { id: projectId }, select: { id: true } });
@@ -58,11 +80,17 @@ export class ApiKeysService {
     return { ...apiKeyView(row), key };
   }
 
-  async list(projectId: string): Promise<ApiKeyView[]> {
+  /** The project's keys, newest first; never their secrets. */
+  async list(projectId: string, cursor: string | undefined, limit = 50): Promise<Page<ApiKeyView>> {
+    const position = decodeCursor(cursor);
     const project = await this.prisma.project.findUnique({ where: { id: projectId }, select: { id: true } });
     if (!project) throw new AppError('not_found', 'project not found');
-    const rows = await this.prisma.apiKey.findMany({ where: { projectId }, orderBy: { createdAt: 'desc' } });
-    return rows.map(apiKeyView);
+    const rows = await this.prisma.apiKey.findMany({
+      where: { projectId, ...(position ? { OR: [{ createdAt: { lt: position.at } }, { createdAt: position.at, id: { lt: position.id } }] } : {}) },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: limit + 1,
+    });
+    return pageOf(rows, limit, (k) => ({ at: k.createdAt, id: k.id }), apiKeyView);
   }
 
   /**

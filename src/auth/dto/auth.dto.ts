@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { USER_ROLES } from './user.dto.js';
 import { IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 
 export class LoginDto {
@@ -38,7 +39,27 @@ export class CreateUserDto {
   @MaxLength(1024)
   password!: string;
 
-  @ApiProperty({ enum: ['admin', 'reviewer', 'viewer'] })
-  @IsIn(['admin', 'reviewer', 'viewer'])
+  @ApiProperty({ enum: USER_ROLES })
+  @IsIn(USER_ROLES)
   role!: 'admin' | 'reviewer' | 'viewer';
+}
+
+export class SignedInUser {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty()
+  email!: string;
+  @ApiProperty({ enum: USER_ROLES })
+  role!: string;
+  @ApiProperty({ description: 'When true, every route but me, logout and change-password answers 403 password_change_required' })
+  must_change_password!: boolean;
+}
+
+export class LoginResponse {
+  @ApiProperty({ description: 'Opaque session token: send it as `Authorization: Bearer <token>` (the cookie carries the same)' })
+  token!: string;
+  @ApiProperty({ description: 'ISO-8601 UTC; slides forward while the session is used' })
+  expires_at!: string;
+  @ApiProperty({ type: SignedInUser })
+  user!: SignedInUser;
 }

@@ -1,28 +1,44 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, ValidateIf } from 'class-validator';
 import type { User } from '../../generated/prisma/client.js';
 
 export const USER_ROLES = ['admin', 'reviewer', 'viewer'] as const;
 
+/** May be left out, but not sent as null (unlike @IsOptional, which lets null through unvalidated). */
+const Omittable = () => ValidateIf((_object, value) => value !== undefined);
+
 export class UpdateUserDto {
   @ApiPropertyOptional({ enum: USER_ROLES })
-  @IsOptional()
+  @Omittable()
   @IsIn(USER_ROLES)
   role?: (typeof USER_ROLES)[number];
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   disabled?: boolean;
 }
 
-export interface UserView {
-  id: string;
-  email: string;
-  role: string;
-  disabled: boolean;
-  must_change_password: boolean;
-  created_at: string;
+export class UserView {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty()
+  email!: string;
+  @ApiProperty({ enum: USER_ROLES })
+  role!: string;
+  @ApiProperty()
+  disabled!: boolean;
+  @ApiProperty()
+  must_change_password!: boolean;
+  @ApiProperty({ description: 'ISO-8601 UTC' })
+  created_at!: string;
+}
+
+export class UserPage {
+  @ApiProperty({ type: [UserView] })
+  items!: UserView[];
+  @ApiProperty({ type: String, nullable: true })
+  next_cursor!: string | null;
 }
 
 export function userView(user: User): UserView {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import passport from 'passport';
 import type { Request } from 'express';
 import { Strategy } from 'passport-custom';
 import { ApiKeysService } from '../api-keys/api-keys.service.js';
@@ -11,6 +12,11 @@ import type { ApiKeyPrincipal } from '../principal.js';
 export class ApiKeyStrategy extends PassportStrategy(Strategy, 'api-key') {
   constructor(private readonly apiKeys: ApiKeysService) {
     super();
+  }
+
+  /** A private registry: the guard hands passport this instance directly, so the process-wide one stays untouched. */
+  getPassportInstance(): passport.PassportStatic {
+    return new passport.Passport() as passport.PassportStatic;
   }
 
   async validate(req: Request): Promise<ApiKeyPrincipal | null> {

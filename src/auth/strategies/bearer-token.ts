@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { CookieOptions, Request } from 'express';
 
 export const SESSION_COOKIE = 'arbiter_session';
 
@@ -11,4 +11,9 @@ export function credentialOf(req: Request): { token: string; via: 'bearer' | 'co
   }
   const cookie = (req.cookies as Record<string, unknown> | undefined)?.[SESSION_COOKIE];
   return typeof cookie === 'string' && cookie ? { token: cookie, via: 'cookie' } : undefined;
+}
+
+/** HttpOnly, SameSite=Lax, and Secure when the request came over HTTPS (as Express sees it, honouring TRUST_PROXY). */
+export function sessionCookieOptions(req: Request, expiresAt: Date): CookieOptions {
+  return { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/', expires: expiresAt };
 }

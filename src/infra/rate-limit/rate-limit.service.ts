@@ -37,6 +37,11 @@ export class RateLimitService {
     return rows.length ? { hits: rows[0].hits, retryAfterSeconds: Math.max(1, rows[0].retry_after) } : { hits: 0, retryAfterSeconds: 0 };
   }
 
+  /** Takes back one hit on `key` (an attempt counted up front that turned out not to count, e.g. a good sign-in). */
+  async release(key: string): Promise<void> {
+    await this.prisma.$executeRaw`UPDATE rate_limit_buckets SET hits = GREATEST(hits - 1, 0) WHERE key = ${key}`;
+  }
+
   async reset(key: string): Promise<void> {
     await this.prisma.$executeRaw`DELETE FROM rate_limit_buckets WHERE key = ${key}`;
   }

@@ -1,6 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import type { Project } from '../../generated/prisma/client.js';
+
+/** May be left out, but not sent as null (unlike @IsOptional, which lets null through unvalidated). */
+const Omittable = () => ValidateIf((_object, value) => value !== undefined);
 
 export const PROJECT_MODES = ['monitor', 'block', 'hitl'] as const;
 export const DECISIONS = ['allow', 'block'] as const;
@@ -14,31 +17,31 @@ export class CreateProjectDto {
   name!: string;
 
   @ApiPropertyOptional({ enum: PROJECT_MODES, default: 'block' })
-  @IsOptional()
+  @Omittable()
   @IsIn(PROJECT_MODES)
   mode?: (typeof PROJECT_MODES)[number];
 
   @ApiPropertyOptional({ default: 300, minimum: 5, maximum: 86400 })
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(5)
   @Max(86400)
   review_timeout_seconds?: number;
 
   @ApiPropertyOptional({ default: 86400, minimum: 5, maximum: 604800, description: 'Upper bound of a review window, extensions included' })
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(5)
   @Max(604800)
   review_max_timeout_seconds?: number;
 
   @ApiPropertyOptional({ enum: DECISIONS, default: 'block' })
-  @IsOptional()
+  @Omittable()
   @IsIn(DECISIONS)
   timeout_decision?: (typeof DECISIONS)[number];
 
   @ApiPropertyOptional({ type: [String], description: 'Input keys whose values are redacted in shared transcripts' })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(100)
   @IsString({ each: true })
@@ -49,7 +52,7 @@ export class CreateProjectDto {
 
 export class UpdateProjectDto extends CreateProjectDto {
   @ApiPropertyOptional({ example: 'payments' })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MinLength(1)
   @MaxLength(100)
@@ -57,16 +60,32 @@ export class UpdateProjectDto extends CreateProjectDto {
   declare name: string;
 }
 
-export interface ProjectView {
-  id: string;
-  name: string;
-  mode: string;
-  review_timeout_seconds: number;
-  review_max_timeout_seconds: number;
-  timeout_decision: string;
-  redact_keys: string[];
-  created_at: string;
-  updated_at: string;
+export class ProjectView {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty()
+  name!: string;
+  @ApiProperty({ enum: PROJECT_MODES })
+  mode!: string;
+  @ApiProperty()
+  review_timeout_seconds!: number;
+  @ApiProperty()
+  review_max_timeout_seconds!: number;
+  @ApiProperty({ enum: DECISIONS })
+  timeout_decision!: string;
+  @ApiProperty({ type: [String] })
+  redact_keys!: string[];
+  @ApiProperty({ description: 'ISO-8601 UTC' })
+  created_at!: string;
+  @ApiProperty({ description: 'ISO-8601 UTC' })
+  updated_at!: string;
+}
+
+export class ProjectPage {
+  @ApiProperty({ type: [ProjectView] })
+  items!: ProjectView[];
+  @ApiProperty({ type: String, nullable: true })
+  next_cursor!: string | null;
 }
 
 export function projectView(p: Project): ProjectView {
