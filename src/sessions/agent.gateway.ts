@@ -132,6 +132,7 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
         }),
     );
     await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, 2000).unref())]);
+    await Promise.all([this.outbox.flushAcks(), this.hooks.drain()]);
   }
 
   handleConnection(socket: WebSocket, req: IncomingMessage): void {
@@ -180,7 +181,7 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
     if (conn.state === 'awaiting_login') return this.close(conn, CloseCode.protocolError, 'protocol_error', 'the first frame must be login');
     if (conn.queued >= MAX_QUEUED_FRAMES) return this.close(conn, CloseCode.slowConsumer, 'slow_consumer', 'too many frames waiting; wait for verdicts before sending more');
     if (frame.type === 'event') this.enqueue(conn, () => this.event(conn, frame, receivedAt));
-    else this.enqueue(conn, () => this.ack(conn, frame));
+    else if (conn.state === 'live') this.ack(conn, frame);
   }
 
   private enqueue(conn: AgentConnection, work: () => Promise<void>): void {
@@ -279,9 +280,9 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
     }
   }
 
-  private async ack(conn: AgentConnection, frame: AckFrame): Promise<void> {
+  private ack(conn: AgentConnection, frame: AckFrame): void {
     const session = conn.session!;
-    await this.outbox.ack(session.id, session.epoch, frame.event_id);
+    this.outbox.ack(session.id, session.epoch, frame.event_id);
     conn.sentVerdicts.delete(frame.event_id);
   }
 

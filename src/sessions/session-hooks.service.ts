@@ -23,6 +23,7 @@ export class SessionHooks {
   private readonly connected = new Set<Listener<SessionRef>>();
   private readonly disconnected = new Set<Listener<SessionRef>>();
   private readonly reviewCreated = new Set<Listener<ReviewCreated>>();
+  private readonly running = new Set<Promise<void>>();
 
   onConnected(listener: Listener<SessionRef>): void {
     this.connected.add(listener);
@@ -44,11 +45,18 @@ export class SessionHooks {
     this.emit(this.reviewCreated, ref, 'review.created');
   }
 
+  /** Waits for listeners still running, so shutdown does not close the database under them. */
+  async drain(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
   private emit<T>(listeners: Set<Listener<T>>, value: T, what: string): void {
     for (const listener of listeners) {
-      Promise.resolve()
+      const run: Promise<void> = Promise.resolve()
         .then(() => listener(value))
-        .catch((err: Error) => this.logger.error(`${what} listener failed: ${err.message}`));
+        .catch((err: Error) => this.logger.error(`${what} listener failed: ${err.message}`))
+        .finally(() => this.running.delete(run));
+      this.running.add(run);
     }
   }
 }

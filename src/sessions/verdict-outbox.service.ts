@@ -1,8 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Prisma } from '../generated/prisma/client.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import type { VerdictFrame } from './protocol.js';
 import { sessionOutboxChannel } from './session-events.js';
+
+const ACK_BATCH_MS = 5;
+const ACK_BATCH_MAX = 500;
 
 export interface OutboxVerdict extends VerdictFrame {
   id: string;
@@ -27,6 +30,10 @@ export interface ReviewVerdict {
  */
 @Injectable()
 export class VerdictOutboxService {
+  private readonly logger = new Logger(VerdictOutboxService.name);
+  private acks: { sessionId: string; epoch: number; eventId: string }[] = [];
+  private ackTimer: NodeJS.Timeout | undefined;
+
   constructor(private readonly prisma: PrismaService) {}
 
   /** Every verdict of the session not yet acked, oldest first. */
@@ -40,15 +47,33 @@ export class VerdictOutboxService {
     return rows.map((r) => ({ ...r, type: 'verdict' as const }));
   }
 
-  /** Marks a verdict delivered, if the acking connection still holds the session (its epoch is current). */
-  async ack(sessionId: string, epoch: number, eventId: string): Promise<boolean> {
-    const { rowCount } = await this.prisma.pool.query(
-      `UPDATE verdicts v SET acked_at = now()
-         FROM agent_sessions s
-        WHERE v.session_id = $1 AND v.event_id = $3 AND v.acked_at IS NULL AND s.id = v.session_id AND s.epoch = $2`,
-      [sessionId, epoch, eventId],
-    );
-    return (rowCount ?? 0) > 0;
+  /**
+   * Marks verdicts delivered, if the acking connection still holds the session (its epoch is current). Acks are
+   * bookkeeping, not decisions: they are batched (one UPDATE for every ack this instance received in the last few
+   * milliseconds), and an ack lost in a crash only means the verdict is sent again, which the SDK drops.
+   */
+  ack(sessionId: string, epoch: number, eventId: string): void {
+    this.acks.push({ sessionId, epoch, eventId });
+    if (this.acks.length >= ACK_BATCH_MAX) void this.flushAcks();
+    else this.ackTimer ??= setTimeout(() => void this.flushAcks(), ACK_BATCH_MS);
+  }
+
+  async flushAcks(): Promise<void> {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    const batch = this.acks.splice(0);
+    if (batch.length === 0) return;
+    try {
+      await this.prisma.pool.query(
+        `UPDATE verdicts v SET acked_at = now()
+           FROM unnest($1::uuid[], $2::int[], $3::text[]) AS a(session_id, epoch, event_id), agent_sessions s
+          WHERE v.session_id = a.session_id AND v.event_id = a.event_id AND v.acked_at IS NULL
+            AND s.id = a.session_id AND s.epoch = a.epoch`,
+        [batch.map((a) => a.sessionId), batch.map((a) => a.epoch), batch.map((a) => a.eventId)],
+      );
+    } catch (err) {
+      this.logger.warn(`recording ${batch.length} acks failed (${(err as Error).message}); those verdicts will be sent again`);
+    }
   }
 
   /**

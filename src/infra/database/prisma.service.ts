@@ -41,6 +41,16 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
   // Last of all shutdown work: gateways release leases and requests finish (beforeApplicationShutdown) first.
   async onApplicationShutdown(): Promise<void> {
     await this.$disconnect().catch(() => undefined);
-    await this.pool.end().catch((err: Error) => this.logger.warn(`closing the pool: ${err.message}`));
+    // pool.end() waits for every checked-out client; one stuck in a broken transaction must not hang the shutdown.
+    const ended = this.pool.end().catch((err: Error) => this.logger.warn(`closing the pool: ${err.message}`));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.logger.warn('database connections still in use after 3 s; closing without them');
+        resolve();
+      }, 3000);
+    });
+    await Promise.race([ended, timeout]);
+    clearTimeout(timer);
   }
 }
