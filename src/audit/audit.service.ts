@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import type { ActorType, Prisma } from '../generated/prisma/client.js';
 import type { Principal } from '../auth/principal.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
-import { AppError } from '../infra/errors/error-catalogue.js';
 import { decodeCursor, type Page, pageOf } from '../infra/http/pagination.js';
 import { type AuditEntryView, auditEntryView } from './dto/audit.dto.js';
 
@@ -54,8 +53,7 @@ export class AuditService {
 
   /** Entries newest first, `limit` per page, after the cursor's position in (at, id) descending order. */
   async list(filter: AuditFilter, cursor: string | undefined, limit = 50): Promise<Page<AuditEntryView>> {
-    const position = decodeCursor(cursor);
-    if (position && !/^\d{1,19}$/.test(position.id)) throw new AppError('validation_failed', 'cursor: not a cursor this API returned');
+    const position = decodeCursor(cursor, /^\d{1,19}$/);
     const where: Prisma.AuditEntryWhereInput[] = [];
     if (filter.actor) where.push({ actorId: filter.actor });
     if (filter.action) where.push(filter.action.endsWith('.*') ? { action: { startsWith: filter.action.slice(0, -1) } } : { action: filter.action });

@@ -7,7 +7,7 @@ import type { ArbiterConfig } from '../infra/config/config.js';
 import { AppError } from '../infra/errors/error-catalogue.js';
 import { MigrationStatusService } from '../infra/database/migration-status.service.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
-import { decodeCursor, type Page, pageOf } from '../infra/http/pagination.js';
+import { UUID_ID, decodeCursor, type Page, pageOf } from '../infra/http/pagination.js';
 import { RateLimitService } from '../infra/rate-limit/rate-limit.service.js';
 import { loginAccountKey } from './login.service.js';
 import { PasswordHasher } from './password-hasher.service.js';
@@ -72,7 +72,7 @@ export class UsersService implements OnApplicationBootstrap {
 
   /** Newest first. */
   async list(cursor: string | undefined, limit = 50): Promise<Page<UserView>> {
-    const position = decodeCursor(cursor);
+    const position = decodeCursor(cursor, UUID_ID);
     const rows = await this.prisma.user.findMany({
       where: position ? { OR: [{ createdAt: { lt: position.at } }, { createdAt: position.at, id: { lt: position.id } }] } : {},
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],

@@ -3,7 +3,7 @@ import type { Prisma, Project } from '../generated/prisma/client.js';
 import { AuditService, type AuditActor } from '../audit/audit.service.js';
 import { AppError } from '../infra/errors/error-catalogue.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
-import { decodeCursor, type Page, pageOf } from '../infra/http/pagination.js';
+import { UUID_ID, decodeCursor, type Page, pageOf } from '../infra/http/pagination.js';
 import { policyChangedChannel } from '../policies/policy-events.js';
 import { type CreateProjectDto, type ProjectView, type UpdateProjectDto, projectView } from './dto/project.dto.js';
 
@@ -45,7 +45,7 @@ export class ProjectsService {
   }
 
   async list(cursor: string | undefined, limit = 50): Promise<Page<ProjectView>> {
-    const position = decodeCursor(cursor);
+    const position = decodeCursor(cursor, UUID_ID);
     const rows = await this.prisma.project.findMany({
       where: position ? { OR: [{ createdAt: { lt: position.at } }, { createdAt: position.at, id: { lt: position.id } }] } : {},
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],

@@ -5,7 +5,7 @@ import { AuditService, type AuditActor } from '../../audit/audit.service.js';
 import { AppError } from '../../infra/errors/error-catalogue.js';
 import { digestsEqual, sha256Hex } from '../../infra/crypto/tokens.js';
 import { PrismaService } from '../../infra/database/prisma.service.js';
-import { decodeCursor, type Page, pageOf } from '../../infra/http/pagination.js';
+import { UUID_ID, decodeCursor, type Page, pageOf } from '../../infra/http/pagination.js';
 import { PgNotifyService } from '../../infra/notify/pg-notify.service.js';
 import type { ApiKeyPrincipal } from '../principal.js';
 import { apiKeyRevokedChannel } from './api-key-events.js';
@@ -82,7 +82,7 @@ export class ApiKeysService {
 
   /** The project's keys, newest first; never their secrets. */
   async list(projectId: string, cursor: string | undefined, limit = 50): Promise<Page<ApiKeyView>> {
-    const position = decodeCursor(cursor);
+    const position = decodeCursor(cursor, UUID_ID);
     const project = await this.prisma.project.findUnique({ where: { id: projectId }, select: { id: true } });
     if (!project) throw new AppError('not_found', 'project not found');
     const rows = await this.prisma.apiKey.findMany({

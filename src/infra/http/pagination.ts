@@ -35,12 +35,16 @@ export function encodeCursor(position: Position): string {
   return Buffer.from(JSON.stringify([position.at.toISOString(), position.id])).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined): Position | undefined {
+/** What a cursor's id must look like for a table keyed by uuid; pass it to `decodeCursor`. */
+export const UUID_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `idPattern`: the shape the id must have (e.g. `UUID_ID`), so a forged cursor is a 400, not a database error. */
+export function decodeCursor(cursor: string | undefined, idPattern?: RegExp): Position | undefined {
   if (!cursor) return undefined;
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string];
     const date = new Date(at);
-    if (typeof id !== 'string' || Number.isNaN(date.getTime())) throw new Error('bad');
+    if (typeof id !== 'string' || Number.isNaN(date.getTime()) || (idPattern && !idPattern.test(id))) throw new Error('bad');
     return { at: date, id };
   } catch {
     throw new AppError('validation_failed', 'cursor: not a cursor this API returned');
