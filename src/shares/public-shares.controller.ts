@@ -24,7 +24,7 @@ export class PublicSharesController {
   @ApiOkResponse({ type: PublicShareStateView })
   async state(@Param('token') token: string, @ReqContext() ctx: RequestContext, @Res({ passthrough: true }) res: Response) {
     res.set(PUBLIC_SHARE_HEADERS);
-    return this.shares.state(await this.shares.admit(token, ctx));
+    return this.shares.state(token, ctx);
   }
 
   /** Uses one view and returns the transcript; 410 expired | view_limit_reached | revoked when it cannot. */
@@ -32,7 +32,7 @@ export class PublicSharesController {
   @HttpCode(200)
   async view(@Param('token') token: string, @ReqContext() ctx: RequestContext, @Res({ passthrough: true }) res: Response): Promise<Transcript> {
     res.set(PUBLIC_SHARE_HEADERS);
-    return this.shares.view(await this.shares.admit(token, ctx), ctx);
+    return this.shares.view(token, ctx);
   }
 
   /** The page a share URL opens. */

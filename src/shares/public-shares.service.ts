@@ -29,34 +29,43 @@ export class PublicSharesService {
     @Inject(ARBITER_CONFIG) private readonly config: ArbiterConfig,
   ) {}
 
-  /**
-   * Every public request passes here first. A token that cannot be one we issued answers 404 at once, without any
-   * database work; the rest count against the caller's address, across all instances.
-   */
-  async admit(token: string, ctx: RequestContext): Promise<string> {
-    const tokenHash = shareTokenHash(token);
-    if (!tokenHash) throw notFound();
-    const key = `share-public:${await this.secrets.hmacHex('rate-limit-address', ctx.ip)}`;
-    const { hits, retryAfterSeconds } = await this.rateLimit.hit(key, this.config.sharePublicRateWindowSeconds);
-    if (hits > this.config.sharePublicRateLimit) {
-      throw new AppError('rate_limited', 'too many shared-link requests from this address; try again later', retryAfterSeconds);
-    }
-    return tokenHash;
-  }
-
   /** Reads only: previews and the page's first look use no view. */
-  async state(tokenHash: string): Promise<PublicShareStateView> {
-    const link = await this.links.findByTokenHash(tokenHash);
+  async state(token: string, ctx: RequestContext): Promise<PublicShareStateView> {
+    const link = await this.links.findByTokenHash(await this.admit(token, ctx));
     if (!link) throw notFound();
     return publicShareStateView(link);
   }
 
   /** Consumes exactly one view (or none, with the reason) and returns the redacted transcript. */
-  async view(tokenHash: string, ctx: RequestContext): Promise<Transcript> {
-    const clientHash = await this.secrets.hmacHex('share-view-client', ctx.ip);
-    const consumed = await this.links.consumeView(tokenHash, clientHash, ctx.userAgent ?? null);
+  async view(token: string, ctx: RequestContext): Promise<Transcript> {
+    const tokenHash = wellFormed(token);
+    const [key, clientHash] = await Promise.all([this.limiterKey(ctx), this.secrets.hmacHex('share-view-client', ctx.ip)]);
+    const { hits, retryAfterSeconds, consumed } = await this.links.consumeView({
+      tokenHash,
+      clientHash,
+      userAgent: ctx.userAgent ?? null,
+      limiter: { key, windowSeconds: this.config.sharePublicRateWindowSeconds, limit: this.config.sharePublicRateLimit },
+    });
+    if (hits > this.config.sharePublicRateLimit) throw rateLimited(retryAfterSeconds);
     if (!consumed) throw await this.whyNot(tokenHash);
     return this.transcript(consumed);
+  }
+
+  /**
+   * A token that cannot be one we issued answers 404 at once, without any database work; the rest count against the
+   * caller's address, across all instances. The page and the state route pass here; the view route counts inside its
+   * consume statement instead.
+   */
+  async admit(token: string, ctx: RequestContext): Promise<string> {
+    const tokenHash = wellFormed(token);
+    const { hits, retryAfterSeconds } = await this.rateLimit.hit(await this.limiterKey(ctx), this.config.sharePublicRateWindowSeconds);
+    if (hits > this.config.sharePublicRateLimit) throw rateLimited(retryAfterSeconds);
+    return tokenHash;
+  }
+
+  /** The address as an HMAC, so the limiter table holds no client addresses. */
+  private async limiterKey(ctx: RequestContext): Promise<string> {
+    return `share-public:${await this.secrets.hmacHex('rate-limit-address', ctx.ip)}`;
   }
 
   /**
@@ -96,6 +105,16 @@ export class PublicSharesService {
       truncated: events.length > MAX_TRANSCRIPT_EVENTS,
     };
   }
+}
+
+function wellFormed(token: string): string {
+  const tokenHash = shareTokenHash(token);
+  if (!tokenHash) throw notFound();
+  return tokenHash;
+}
+
+function rateLimited(retryAfterSeconds: number): AppError {
+  return new AppError('rate_limited', 'too many shared-link requests from this address; try again later', retryAfterSeconds);
 }
 
 function notFound(): AppError {

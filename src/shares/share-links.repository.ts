@@ -114,25 +114,52 @@ export class ShareLinksRepository {
   }
 
   /**
-   * Uses one view of the link, if it has one to give, and logs it: ONE statement, so the check and the increment
-   * cannot be separated by a concurrent viewer. Concurrent callers queue on the row lock and each re-evaluates the
-   * WHERE clause against the committed count, so at most `max_views` of them ever get a row back. The share_views
-   * insert rides in the same statement, hence the same transaction.
+   * Counts the caller against the public rate limit and, if within it, uses one view of the link and logs it, all in
+   * ONE statement (one round trip, one commit).
+   *
+   * The view is the issue's conditional UPDATE: the check and the increment cannot be separated by a concurrent
+   * viewer, because concurrent callers queue on the row lock and each re-evaluates the WHERE clause against the
+   * committed count, so at most `max_views` of them ever get a row back. The share_views insert rides in the same
+   * statement, hence the same transaction.
+   *
+   * The limiter step is RateLimitService.hit's fixed window on the same rate_limit_buckets row (same key, same
+   * arithmetic), inlined so that a view does not cost a second statement and commit; the state and page routes count
+   * through RateLimitService itself. Locks are always taken limiter row first, then share row, so no two of these
+   * statements can deadlock.
    */
-  async consumeView(tokenHash: string, clientHash: string, userAgent: string | null): Promise<ConsumedView | undefined> {
-    const rows = await this.prisma.$queryRaw<ConsumedView[]>`
-      WITH consumed AS (
+  async consumeView(view: {
+    tokenHash: string;
+    clientHash: string;
+    userAgent: string | null;
+    limiter: { key: string; windowSeconds: number; limit: number };
+  }): Promise<{ hits: number; retryAfterSeconds: number; consumed: ConsumedView | undefined }> {
+    const { key, windowSeconds: w, limit } = view.limiter;
+    const rows = await this.prisma.$queryRaw<(Partial<ConsumedView> & { hits: number; retry_after: number })[]>`
+      WITH limiter AS (
+        INSERT INTO rate_limit_buckets AS b (key, window_start, hits)
+        VALUES (${key}, now(), 1)
+        ON CONFLICT (key) DO UPDATE SET
+          hits = CASE WHEN b.window_start <= now() - make_interval(secs => ${w}) THEN 1 ELSE b.hits + 1 END,
+          window_start = CASE WHEN b.window_start <= now() - make_interval(secs => ${w}) THEN now() ELSE b.window_start END
+        RETURNING hits, CEIL(EXTRACT(EPOCH FROM (window_start + make_interval(secs => ${w}) - now())))::int AS retry_after
+      ), consumed AS (
         UPDATE share_links SET view_count = view_count + 1
-        WHERE token_hash = ${tokenHash} AND revoked_at IS NULL AND expires_at > now()
+        WHERE token_hash = ${view.tokenHash} AND revoked_at IS NULL AND expires_at > now()
           AND (max_views IS NULL OR view_count < max_views)
+          AND (SELECT hits FROM limiter) <= ${limit}
         RETURNING id, session_id, expires_at, max_views, view_count
       ), logged AS (
         INSERT INTO share_views (share_id, client_hash, user_agent)
-        SELECT id, ${clientHash}, ${userAgent} FROM consumed
+        SELECT id, ${view.clientHash}, ${view.userAgent} FROM consumed
         RETURNING share_id
       )
-      SELECT c.id, c.session_id, c.expires_at, c.max_views, c.view_count FROM consumed c JOIN logged l ON l.share_id = c.id`;
-    return rows[0];
+      SELECT l.hits, l.retry_after, c.id, c.session_id, c.expires_at, c.max_views, c.view_count
+      FROM limiter l LEFT JOIN (consumed c JOIN logged g ON g.share_id = c.id) ON true`;
+    const row = rows[0];
+    const consumed = row.id
+      ? { id: row.id, session_id: row.session_id as string, expires_at: row.expires_at as Date, max_views: row.max_views ?? null, view_count: row.view_count as number }
+      : undefined;
+    return { hits: row.hits, retryAfterSeconds: Math.max(1, row.retry_after), consumed };
   }
 
   /** Newest first, `limit + 1` rows. */

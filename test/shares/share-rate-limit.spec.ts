@@ -76,6 +76,19 @@ describe('per-address rate limit on the public share routes', () => {
     expect(answers.filter((r) => r.status === 429)).toHaveLength(40 - LIMIT);
   });
 
+  it('holds for concurrent view POSTs too, where the limit is counted inside the consume statement: 429s use no view', async () => {
+    const before = (await db.pool.query('SELECT view_count FROM share_links WHERE id = $1', [shareId])).rows[0].view_count;
+    const address = from('192.0.2.77');
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? httpA : httpB).post(`/api/public/shares/${token}/views`, undefined, address)),
+    );
+    expect(answers.filter((r) => r.status === 200)).toHaveLength(LIMIT);
+    expect(answers.filter((r) => r.status === 429 && r.body.error.code === 'rate_limited')).toHaveLength(30 - LIMIT);
+    const after = await db.pool.query('SELECT view_count, (SELECT count(*)::int FROM share_views WHERE share_id = $1) AS logged FROM share_links WHERE id = $1', [shareId]);
+    expect(after.rows[0].view_count).toBe(before + LIMIT);
+    expect(after.rows[0].logged).toBe(before + LIMIT);
+  });
+
   it('keeps client addresses out of the limiter table: its keys carry an HMAC of the address', async () => {
     const { rows } = await db.pool.query("SELECT key FROM rate_limit_buckets WHERE key LIKE 'share-public:%'");
     expect(rows.length).toBeGreaterThanOrEqual(4);
