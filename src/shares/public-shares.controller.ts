@@ -38,16 +38,18 @@ export class PublicSharesController {
   /** The page a share URL opens. */
   @Get('s/:token')
   async page(@Param('token') token: string, @ReqContext() ctx: RequestContext, @Res() res: Response): Promise<void> {
-    const page = renderSharePage();
-    res.set(page.headers);
+    res.set(PUBLIC_SHARE_HEADERS);
     let status = 200;
     try {
       await this.shares.admit(token, ctx);
     } catch (err) {
       // Unknown tokens get the page too (its script says "does not exist"); malformed ones the same page with a 404.
+      // Anything else (429) is answered as JSON by the error filter.
       if (!(err instanceof AppError) || err.code !== 'not_found') throw err;
       status = 404;
     }
+    const page = renderSharePage();
+    res.set(page.headers);
     res.status(status).send(page.html);
   }
 }

@@ -52,6 +52,8 @@ describe('per-address rate limit on the public share routes', () => {
       await httpA.get(`/s/${token}`, address),
     ]) {
       expect(res.status).toBe(429);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(res.headers.get('cache-control')).toBe('no-store');
       expect(res.body.error.code).toBe('rate_limited');
       const retryAfter = Number(res.headers.get('retry-after'));
       expect(retryAfter).toBeGreaterThanOrEqual(1);
