@@ -12,6 +12,7 @@ import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
 import { PoliciesModule } from './policies/policies.module.js';
+import { SessionsModule } from './sessions/sessions.module.js';
 import { SharesModule } from './shares/shares.module.js';
 import { ReviewsModule } from './reviews/reviews.module.js';
 import { StreamModule } from './stream/stream.module.js';
@@ -35,6 +36,7 @@ export class AppModule {
         AuthModule,
         ProjectsModule,
         PoliciesModule,
+        SessionsModule,
         SharesModule,
         StreamModule,
         WebhooksModule,
