@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Prisma } from '../generated/prisma/client.js';
 import { ARBITER_CONFIG } from '../infra/config/config.module.js';
 import type { ArbiterConfig } from '../infra/config/config.js';
@@ -25,8 +25,9 @@ const isWebhookType = (t: string): t is WebhookEventType => (WEBHOOK_EVENT_TYPES
  * stream event and the webhook deliveries commit with the change or not at all. Calls go out later, from the queue.
  */
 @Injectable()
-export class ReviewAnnouncer implements OnModuleInit {
+export class ReviewAnnouncer implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ReviewAnnouncer.name);
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     @Inject(ARBITER_CONFIG) private readonly config: ArbiterConfig,
@@ -43,16 +44,27 @@ export class ReviewAnnouncer implements OnModuleInit {
    * review.created notice would be missing.)
    */
   onModuleInit(): void {
-    this.hooks.onReviewCreated(async ({ reviewId }) => {
-      try {
-        await this.prisma.$transaction(async (tx) => {
-          const [review] = await this.reviews.summaries(tx, [reviewId]);
-          if (review) await this.announce(tx, [{ type: 'review.created', review }]);
-        });
-      } catch (err) {
-        this.logger.warn(`review.created for ${reviewId} was not announced: ${(err as Error).message}`);
-      }
+    this.hooks.onReviewCreated(({ reviewId }) => {
+      const work = this.announceCreated(reviewId);
+      this.inFlight.add(work);
+      return work.finally(() => this.inFlight.delete(work));
     });
+  }
+
+  /** Lets announcements under way finish before the pool closes (the database module shuts down last). */
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.inFlight);
+  }
+
+  private async announceCreated(reviewId: string): Promise<void> {
+    try {
+      await this.prisma.$transaction(async (tx) => {
+        const [review] = await this.reviews.summaries(tx, [reviewId]);
+        if (review) await this.announce(tx, [{ type: 'review.created', review }]);
+      });
+    } catch (err) {
+      this.logger.warn(`review.created for ${reviewId} was not announced: ${(err as Error).message}`);
+    }
   }
 
   /** Queues webhook deliveries, then appends the stream events (last: that takes a lock held until commit). */

@@ -1,12 +1,13 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { type SessionRef, SessionHooks } from '../sessions/session-hooks.service.js';
 import type { StreamEventType } from './stream-event.js';
 import { StreamEventsRepository } from './stream-events.repository.js';
 
 /** Puts agent sessions connecting and disconnecting (on this instance) on the dashboard feed. */
 @Injectable()
-export class SessionFeedListener implements OnModuleInit {
+export class SessionFeedListener implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(SessionFeedListener.name);
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly hooks: SessionHooks,
@@ -14,8 +15,21 @@ export class SessionFeedListener implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.hooks.onConnected((ref) => this.publish('session.connected', ref));
-    this.hooks.onDisconnected((ref) => this.publish('session.disconnected', ref));
+    this.hooks.onConnected((ref) => this.track(this.publish('session.connected', ref)));
+    this.hooks.onDisconnected((ref) => this.track(this.publish('session.disconnected', ref)));
+  }
+
+  /**
+   * Sockets closing at shutdown report their disconnects late; let those writes finish before the pool closes
+   * (the database module shuts down after every feature module).
+   */
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.inFlight);
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    this.inFlight.add(work);
+    return work.finally(() => this.inFlight.delete(work));
   }
 
   private async publish(type: StreamEventType, ref: SessionRef): Promise<void> {

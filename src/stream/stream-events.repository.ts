@@ -18,9 +18,14 @@ export class StreamEventsRepository {
    * Why the lock: readers go by id ("everything after N"), so ids must become visible in id order. Without it, a
    * transaction holding id 10 could commit after one holding id 11, and a client that had seen 11 would never get 10.
    * Serialising the inserts until commit makes commit order and id order the same.
+   *
+   * The lock is held for the last few statements of a transaction only. Both timeouts bound the damage a stalled
+   * holder could do to everyone else's transactions: a holder idle for 10 s is disconnected by the server (releasing
+   * the lock), and a waiter gives up after 4 s (its transaction fails cleanly, before Prisma's own 5 s limit, and its caller can retry).
    */
   async append(tx: Prisma.TransactionClient, events: NewStreamEvent[]): Promise<void> {
     if (events.length === 0) return;
+    await tx.$executeRaw`SELECT set_config('lock_timeout', '4s', true), set_config('idle_in_transaction_session_timeout', '10s', true)`;
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('arbiter_stream_events'))`;
     const rows = events.map((e) => Prisma.sql`(${e.projectId}::uuid, ${e.type}, ${JSON.stringify(e.payload)}::jsonb)`);
     await tx.$executeRaw`INSERT INTO stream_events (project_id, type, payload) VALUES ${Prisma.join(rows)}`;
