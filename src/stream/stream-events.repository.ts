@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import { type NewStreamEvent, type StreamEventRow, streamAppendedChannel } from './stream-event.js';
@@ -9,6 +9,8 @@ import { type NewStreamEvent, type StreamEventRow, streamAppendedChannel } from 
  */
 @Injectable()
 export class StreamEventsRepository {
+  private readonly logger = new Logger(StreamEventsRepository.name);
+
   constructor(private readonly prisma: PrismaService) {}
 
   /**
@@ -17,24 +19,37 @@ export class StreamEventsRepository {
    *
    * Why the lock: readers go by id ("everything after N"), so ids must become visible in id order. Without it, a
    * transaction holding id 10 could commit after one holding id 11, and a client that had seen 11 would never get 10.
-   * Serialising the inserts until commit makes commit order and id order the same.
+   * Serialising the inserts until commit makes commit order and id order the same. It is held for the last
+   * statements of a transaction only (milliseconds).
    *
-   * The lock is held for the last few statements of a transaction only. Both timeouts bound the damage a stalled
-   * holder could do to everyone else's transactions: a holder idle for 10 s is disconnected by the server (releasing
-   * the lock), and a waiter gives up after 4 s (its transaction fails cleanly, before Prisma's own 5 s limit, and its caller can retry).
+   * The feed must never cost the change it reports: if the lock cannot be had within 2 s (a stalled holder), the
+   * events are dropped (savepoint rolled back, warning logged) and the caller's transaction commits without them.
+   * A holder left idle in its transaction for 10 s is disconnected by the server, which frees the lock.
+   * Returns false when the events were dropped.
    */
-  async append(tx: Prisma.TransactionClient, events: NewStreamEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    await tx.$executeRaw`SELECT set_config('lock_timeout', '4s', true), set_config('idle_in_transaction_session_timeout', '10s', true)`;
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('arbiter_stream_events'))`;
-    const rows = events.map((e) => Prisma.sql`(${e.projectId}::uuid, ${e.type}, ${JSON.stringify(e.payload)}::jsonb)`);
-    await tx.$executeRaw`INSERT INTO stream_events (project_id, type, payload) VALUES ${Prisma.join(rows)}`;
-    await tx.$executeRaw`SELECT pg_notify(${streamAppendedChannel.name}, '{}')`;
+  async append(tx: Prisma.TransactionClient, events: NewStreamEvent[]): Promise<boolean> {
+    if (events.length === 0) return true;
+    await tx.$executeRaw`SAVEPOINT stream_append`;
+    try {
+      await tx.$executeRaw`SELECT set_config('lock_timeout', '2s', true), set_config('idle_in_transaction_session_timeout', '10s', true)`;
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('arbiter_stream_events'))`;
+      const rows = events.map((e) => Prisma.sql`(${e.projectId}::uuid, ${e.type}, ${JSON.stringify(e.payload)}::jsonb)`);
+      await tx.$executeRaw`INSERT INTO stream_events (project_id, type, payload) VALUES ${Prisma.join(rows)}`;
+      await tx.$executeRaw`SELECT pg_notify(${streamAppendedChannel.name}, '{}')`;
+      await tx.$executeRaw`RELEASE SAVEPOINT stream_append`;
+      return true;
+    } catch (err) {
+      await tx.$executeRaw`ROLLBACK TO SAVEPOINT stream_append`;
+      this.logger.warn(`dropped ${events.length} feed event(s) (${events.map((e) => e.type).join(', ')}): ${(err as Error).message}`);
+      return false;
+    }
   }
 
   /** Appends in a transaction of its own, for events that report something already committed (a socket opening). */
   async publish(events: NewStreamEvent[]): Promise<void> {
-    await this.prisma.$transaction((tx) => this.append(tx, events));
+    await this.prisma.$transaction(async (tx) => {
+      await this.append(tx, events);
+    });
   }
 
   /** Events after `id`, oldest first. */

@@ -13,7 +13,8 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './webhook-signa
 import { WebhookSecretBox } from './webhook-secret-box.service.js';
 import { type ClaimedDelivery, WebhooksRepository } from './webhooks.repository.js';
 
-const BATCH = 10;
+/** Calls in flight per instance; a slow receiver holds one slot until its timeout, never the whole queue. */
+const MAX_IN_FLIGHT = 10;
 const POLL_EVERY_MS = 1000;
 const PRUNE_EVERY_MS = 3600_000;
 const KEEP_FINISHED_DAYS = 7;
@@ -31,8 +32,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private readonly logger = new Logger(WebhookDispatcher.name);
   private readonly timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
-  private running: Promise<void> | undefined;
-  private runAgain = false;
+  private claiming: Promise<void> | undefined;
+  private claimAgain = false;
+  private readonly inFlight = new Set<Promise<void>>();
   private pruning: Promise<unknown> | undefined;
   private stopped = false;
   private readonly leaseSeconds: number;
@@ -66,32 +68,41 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     this.unsubscribe?.();
     for (const timer of this.timers) clearInterval(timer);
     // Calls in flight finish (bounded by the webhook timeout); anything unclaimed waits for another instance.
-    await Promise.all([this.running, this.pruning]);
+    await Promise.all([this.claiming, this.pruning]);
+    await Promise.all(this.inFlight);
   }
 
-  /** Works the queue now; concurrent kicks coalesce into one more pass. */
+  /** Claims work for the free call slots now; concurrent kicks coalesce into one more claim. */
   kick(): void {
     if (this.stopped) return;
-    if (this.running) {
-      this.runAgain = true;
+    if (this.claiming) {
+      this.claimAgain = true;
       return;
     }
-    this.running = this.drain()
-      .catch((err: Error) => this.logger.warn(`webhook queue pass failed: ${err.message}`))
+    this.claiming = this.claim()
+      .catch((err: Error) => this.logger.warn(`claiming webhook deliveries failed: ${err.message}`))
       .finally(() => {
-        this.running = undefined;
-        if (this.runAgain) {
-          this.runAgain = false;
+        this.claiming = undefined;
+        if (this.claimAgain) {
+          this.claimAgain = false;
           this.kick();
         }
       });
   }
 
-  private async drain(): Promise<void> {
-    while (!this.stopped) {
-      const claimed = await this.repo.claimDue(BATCH, this.leaseSeconds);
-      await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
-      if (claimed.length < BATCH) return;
+  private async claim(): Promise<void> {
+    while (!this.stopped && this.inFlight.size < MAX_IN_FLIGHT) {
+      const free = MAX_IN_FLIGHT - this.inFlight.size;
+      const claimed = await this.repo.claimDue(free, this.leaseSeconds);
+      for (const delivery of claimed) {
+        const call: Promise<void> = this.attempt(delivery).finally(() => {
+          this.inFlight.delete(call);
+          // A slot came free: there may be more waiting.
+          this.kick();
+        });
+        this.inFlight.add(call);
+      }
+      if (claimed.length < free) return;
     }
   }
 
@@ -100,7 +111,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     try {
       const status = await this.call(delivery);
       if (status >= 200 && status < 300) {
-        await this.repo.markDelivered(delivery.id);
+        await this.repo
+          .markDelivered(delivery.id)
+          .catch((err: Error) => this.logger.warn(`recording a delivered webhook failed: ${err.message}; its lease runs out and it is sent again`));
         return;
       }
       problem = `answered HTTP ${status}`;

@@ -141,6 +141,33 @@ describe('GET /api/stream', () => {
     expect(client.events.indexOf(reset)).toBeLessThan(client.events.indexOf(next));
   });
 
+  it('never lets a stalled feed hold up or fail a decision', async () => {
+    const agent = await agentOn(one, 'stalled-feed');
+    const pending = await agent.decide('stall-1', { ...DESTRUCTIVE });
+    await waitFor('review.created to be logged', async () => {
+      const rows = await db.pool.query("SELECT 1 FROM stream_events WHERE type = 'review.created' AND payload->>'review_id' = $1", [pending.review_id]);
+      return rows.rowCount ? true : undefined;
+    });
+    // Someone holds the feed's append lock and does not let go.
+    const holder = await db.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query("SELECT pg_advisory_xact_lock(hashtext('arbiter_stream_events'))");
+      const started = Date.now();
+      const res = await http2.post(`/api/reviews/${pending.review_id}/decision`, { decision: 'approve' }, { token: reviewer.token });
+      expect(res.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(4000);
+      expect(await agent.verdictFor('stall-1')).toMatchObject({ decision: 'allow', source: 'review' });
+      await holder.query('ROLLBACK');
+    } finally {
+      holder.release();
+    }
+    const decided = await db.pool.query("SELECT 1 FROM stream_events WHERE type = 'review.decided' AND payload->>'review_id' = $1", [pending.review_id]);
+    expect(decided.rowCount).toBe(0);
+    const status = await db.pool.query('SELECT status FROM reviews WHERE id = $1', [pending.review_id]);
+    expect(status.rows[0].status).toBe('approved');
+  });
+
   it('is for signed-in people only', async () => {
     const anonymous = await open(one, undefined);
     expect(anonymous.status).toBe(401);

@@ -96,6 +96,29 @@ describe('review webhooks', () => {
     ]);
   });
 
+  it('hands each queued delivery to exactly one of the dispatchers on two instances', async () => {
+    const receiver = await WebhookReceiver.start(() => 200);
+    receivers.push(receiver);
+    const project = await hitlProject(http1, admin.token);
+    const hook = await http1.post(`/api/projects/${project.id}/webhooks`, { url: receiver.url, events: ['review.created'], secret: 'whsec-many-0123456789' }, { token: admin.token });
+    // 60 due deliveries at once, then both instances are woken together.
+    await db.pool.query(
+      `INSERT INTO webhook_deliveries (id, webhook_id, event_key, event_type, payload)
+       SELECT gen_random_uuid(), $1, 'review.created:bulk-' || n, 'review.created', jsonb_build_object('n', n) FROM generate_series(1, 60) n`,
+      [hook.body.id],
+    );
+    await db.pool.query("SELECT pg_notify('arbiter_webhook_due', '{}')");
+    await waitFor('every delivery to be recorded', async () => {
+      const rows = await db.pool.query('SELECT count(*)::int AS n FROM webhook_deliveries WHERE webhook_id = $1 AND delivered_at IS NOT NULL', [hook.body.id]);
+      return rows.rows[0].n === 60 ? true : undefined;
+    }, 15_000);
+    const ids = receiver.calls.map((c) => c.headers['x-arbiter-delivery']);
+    expect(ids).toHaveLength(60);
+    expect(new Set(ids).size).toBe(60);
+    const attempts = await db.pool.query('SELECT DISTINCT attempts FROM webhook_deliveries WHERE webhook_id = $1', [hook.body.id]);
+    expect(attempts.rows).toEqual([{ attempts: 1 }]);
+  });
+
   it('keeps the signing secret encrypted at rest and shows a generated one only once', async () => {
     const project = await hitlProject(http1, admin.token);
     const res = await http2.post(`/api/projects/${project.id}/webhooks`, { url: 'http://127.0.0.1:9/hook', events: ['review.created'] }, { token: admin.token });
