@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ApiKeysController } from './api-keys/api-keys.controller.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
+import { AuthHousekeepingService } from './auth-housekeeping.service.js';
 import { ArbiterAuthGuard } from './auth.guard.js';
 import { AuthController } from './auth.controller.js';
 import { LoginService } from './login.service.js';
@@ -22,6 +23,7 @@ import { UsersService } from './users.service.js';
     LoginService,
     UsersService,
     ApiKeysService,
+    AuthHousekeepingService,
     UserSessionStrategy,
     ApiKeyStrategy,
     { provide: APP_GUARD, useClass: ArbiterAuthGuard },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type TestApp, TEST_ADMIN, startApp } from '../support/app.js';
 import { type TestDatabase, createTestDatabase } from '../support/database.js';
+import { apiKeySecret } from '../support/fixtures.js';
 import { HttpClient } from '../support/http.js';
 
 /**
@@ -65,7 +66,7 @@ describe('logs', () => {
     const project = await http.post('/api/projects', { name: `logged-${randomUUID()}` }, { token, headers });
     const key = await http.post(`/api/projects/${project.body.id}/api-keys`, { name: 'logged' }, { token, headers });
     expect(key.status).toBe(201);
-    secrets.push(key.body.key, key.body.key.split('_')[2]);
+    secrets.push(key.body.key, apiKeySecret(key.body.key));
     expect((await http.get('/api/sdk/whoami', { token: key.body.key, headers })).status).toBe(200);
     expect((await http.delete(`/api/api-keys/${key.body.id}`, { token, headers })).status).toBe(204);
     expect((await http.get('/api/sdk/whoami', { token: key.body.key, headers })).status).toBe(401);

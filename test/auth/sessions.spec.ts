@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { AuthHousekeepingService } from '../../src/auth/auth-housekeeping.service.js';
 import { type TestApp, TEST_ADMIN, startApp } from '../support/app.js';
 import { type TestDatabase, createTestDatabase } from '../support/database.js';
 import { type SignedIn, createUser, dumpAllTables, setCookie, signIn, signInAdmin } from '../support/fixtures.js';
@@ -249,6 +250,28 @@ describe('dashboard sign-in sessions', () => {
       expect(renewed?.value).toBe(token);
       const expires = new Date(renewed!.attributes.find((a) => a.toLowerCase().startsWith('expires='))!.slice('expires='.length));
       expect(expires.getTime()).toBeGreaterThan(Date.now() + 12 * 3600 * 1000 - 120_000);
+    });
+  });
+
+  describe('housekeeping', () => {
+    it('deletes expired sessions and ended sign-in counters, and nothing live or foreign', async () => {
+      const live = await signIn(http, TEST_ADMIN.email, TEST_ADMIN.password);
+      const stale = await signIn(http, TEST_ADMIN.email, TEST_ADMIN.password);
+      await db.pool.query("UPDATE user_sessions SET expires_at = now() - interval '1 minute' WHERE token_hash = $1", [sha256(stale)]);
+      await db.pool.query(
+        `INSERT INTO rate_limit_buckets (key, window_start, hits) VALUES
+           ('login:account:old@arbiter.test', now() - interval '1 day', 3),
+           ('login:account:recent@arbiter.test', now(), 1),
+           ('other:feature:old', now() - interval '1 day', 9)`,
+      );
+      const swept = await instance.app.get(AuthHousekeepingService).sweep();
+      expect(swept.sessions).toBeGreaterThanOrEqual(1);
+      expect(swept.counters).toBeGreaterThanOrEqual(1);
+      const sessions = await db.pool.query('SELECT token_hash FROM user_sessions WHERE token_hash = ANY($1)', [[sha256(live), sha256(stale)]]);
+      expect(sessions.rows).toEqual([{ token_hash: sha256(live) }]);
+      const buckets = await db.pool.query("SELECT key FROM rate_limit_buckets WHERE key IN ('login:account:old@arbiter.test', 'login:account:recent@arbiter.test', 'other:feature:old') ORDER BY key");
+      expect(buckets.rows.map((r) => r.key)).toEqual(['login:account:recent@arbiter.test', 'other:feature:old']);
+      expect((await http.get('/api/auth/me', { token: live })).status).toBe(200);
     });
   });
 

@@ -87,3 +87,10 @@ export async function dumpAllTables(pool: import('pg').Pool): Promise<string> {
   }
   return parts.join('\n');
 }
+
+/** The secret part of an `arb_<prefix>_<secret>` key (the secret itself may contain `_`). */
+export function apiKeySecret(key: string): string {
+  const match = /^arb_[a-z0-9]{12}_([A-Za-z0-9_-]{43})$/.exec(key);
+  if (!match) throw new Error('not an API key');
+  return match[1];
+}

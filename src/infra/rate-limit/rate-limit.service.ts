@@ -46,8 +46,11 @@ export class RateLimitService {
     await this.prisma.$executeRaw`DELETE FROM rate_limit_buckets WHERE key = ${key}`;
   }
 
-  /** Removes windows that ended long ago; any instance may call it. */
-  async prune(olderThanSeconds: number): Promise<number> {
+  /** Removes windows that ended long ago (only keys starting with `keyPrefix`, when given); any instance may call it. */
+  async prune(olderThanSeconds: number, keyPrefix?: string): Promise<number> {
+    if (keyPrefix !== undefined) {
+      return this.prisma.$executeRaw`DELETE FROM rate_limit_buckets WHERE window_start < now() - make_interval(secs => ${olderThanSeconds}) AND starts_with(key, ${keyPrefix})`;
+    }
     return this.prisma.$executeRaw`DELETE FROM rate_limit_buckets WHERE window_start < now() - make_interval(secs => ${olderThanSeconds})`;
   }
 }
