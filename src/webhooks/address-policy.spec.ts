@@ -1,4 +1,5 @@
-import { addressBytes, forbiddenAddressReason, refuseUrlReason } from './address-policy.js';
+import type { LookupAddress } from 'node:dns';
+import { addressBytes, forbiddenAddressReason, guardedLookup, refuseUrlReason } from './address-policy.js';
 
 describe('forbiddenAddressReason', () => {
   it.each([
@@ -63,5 +64,21 @@ describe('refuseUrlReason', () => {
     expect(await refuseUrlReason(new URL('https://mixed.test/hook'), resolve)).toBe('mixed.test resolves to a private address (10.0.0.5)');
     expect(await refuseUrlReason(new URL('https://public.test/hook'), resolve)).toBeUndefined();
     expect(await refuseUrlReason(new URL('https://nowhere.test/hook'), resolve)).toBe('nowhere.test does not resolve');
+  });
+});
+
+describe('guardedLookup', () => {
+  function lookup(host: string, options: { all?: boolean }): Promise<{ err: NodeJS.ErrnoException | null; result: unknown }> {
+    return new Promise((resolve) => {
+      guardedLookup(host, options, (err: NodeJS.ErrnoException | null, address: string | LookupAddress[]) => resolve({ err, result: address }));
+    });
+  }
+
+  it('refuses a name that resolves to loopback, whichever way the socket asks', async () => {
+    for (const options of [{}, { all: true }]) {
+      const { err } = await lookup('localhost', options);
+      expect(err?.code).toBe('EFORBIDDENADDRESS');
+      expect(err?.message).toMatch(/^localhost resolves to a loopback address/);
+    }
   });
 });

@@ -198,6 +198,12 @@ describe('review decisions', () => {
     const audit = await db.pool.query("SELECT actor_id, details FROM audit_entries WHERE action = 'review.extend' AND target_id = $1", [pending.review_id]);
     expect(audit.rows).toEqual([{ actor_id: reviewer.id, details: expect.objectContaining({ seconds: 20, previous_expires_at: before.expires_at, expires_at: ok.body.expires_at }) }]);
 
+    // Ten reviewers add 5 s each at once; only the two that fit the remaining 10 s may succeed.
+    const rush = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? http1 : http2).post(`/api/reviews/${pending.review_id}/extend`, { seconds: 5 }, { token: reviewer.token })));
+    expect(rush.map((r) => r.status).sort()).toEqual([200, 200, 400, 400, 400, 400, 400, 400, 400, 400]);
+    const row = (await db.pool.query('SELECT created_at, expires_at FROM reviews WHERE id = $1', [pending.review_id])).rows[0];
+    expect(row.expires_at.getTime() - row.created_at.getTime()).toBe(90_000);
+
     await http1.post(`/api/reviews/${pending.review_id}/decision`, { decision: 'approve' }, { token: reviewer.token });
     const late = await http1.post(`/api/reviews/${pending.review_id}/extend`, { seconds: 1 }, { token: reviewer.token });
     expect(late.status).toBe(409);
