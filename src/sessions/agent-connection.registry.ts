@@ -17,6 +17,8 @@ export interface AgentConnection {
   /** From the upgrade request's Authorization header, if any. */
   readonly headerApiKey: string | undefined;
   state: 'awaiting_login' | 'logging_in' | 'live' | 'closed';
+  /** A close was started; nothing more is sent. */
+  closing?: boolean;
   principal?: ApiKeyPrincipal;
   session?: HeldSession;
   /** event_ids whose verdict was sent on this connection and not acked yet: never sent twice. */

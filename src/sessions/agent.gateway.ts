@@ -193,6 +193,8 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
       .catch((err: unknown) => {
         if (err instanceof FatalFrame) return this.close(conn, err.closeCode, err.code, err.message);
         this.logger.error(`agent connection ${conn.id}: ${(err as Error).stack ?? err}`);
+        // A login that failed (e.g. the database is unreachable) would leave the socket neither logged in nor closed.
+        if (conn.state === 'logging_in') return this.close(conn, CloseCode.serverRestarting, 'not_ready', 'cannot log in right now; reconnect');
         this.send(conn, { type: 'error', code: 'internal', message: 'internal error; retry' });
       })
       .finally(() => conn.queued--);
@@ -327,7 +329,7 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
 
   /** Sends a frame; false if the socket is gone. A client that stops reading is closed, not buffered forever. */
   private send(conn: AgentConnection, frame: ServerFrame): boolean {
-    if (conn.socket.readyState !== WebSocket.OPEN) return false;
+    if (conn.closing || conn.socket.readyState !== WebSocket.OPEN) return false;
     if (conn.socket.bufferedAmount > this.config.wsMaxBufferedBytes) {
       this.close(conn, CloseCode.slowConsumer, 'slow_consumer', 'the client is not reading its frames');
       return false;
@@ -337,8 +339,12 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
   }
 
   private close(conn: AgentConnection, closeCode: number, code: string, message: string, opts: { released?: boolean } = {}): void {
-    if (conn.state === 'closed') return;
-    this.send(conn, { type: 'error', code, message });
+    if (conn.state === 'closed' || conn.closing) return;
+    conn.closing = true;
+    // The reason as a last frame, unless the client is not reading (then it could only pile up).
+    if (conn.socket.readyState === WebSocket.OPEN && conn.socket.bufferedAmount <= this.config.wsMaxBufferedBytes) {
+      conn.socket.send(JSON.stringify({ type: 'error', code, message } satisfies ServerFrame));
+    }
     const keepLease = closeCode === CloseCode.superseded || opts.released;
     void this.finish(conn, !keepLease);
     conn.socket.close(closeCode, message.slice(0, 120));

@@ -1,4 +1,4 @@
-import { AgentSocket } from '../support/agent-socket.js';
+import { AgentSocket, eventually } from '../support/agent-socket.js';
 import { type SessionsWorld, destructive, harmless, sessionsWorld } from './support.js';
 import { VerdictOutboxService } from '../../src/sessions/verdict-outbox.service.js';
 import { PrismaService } from '../../src/infra/database/prisma.service.js';
@@ -100,8 +100,11 @@ describe('session lease and verdict delivery', () => {
   it('frees the lease when the agent disconnects cleanly, so the next login needs no token', async () => {
     const a = await AgentSocket.login(w.apps[0].wsUrl, w.key, 'clean-1');
     await a.agent.close();
-    const { rows } = await w.db.pool.query('SELECT lease_expires_at FROM agent_sessions WHERE id = $1', [a.ok.session]);
-    expect(rows[0].lease_expires_at).toBeNull();
+    // The server releases the lease when it sees the close, which may be just after the client does.
+    await eventually(async () => {
+      const { rows } = await w.db.pool.query('SELECT lease_expires_at FROM agent_sessions WHERE id = $1', [a.ok.session]);
+      return rows[0].lease_expires_at === null;
+    }, 5000, 'lease released');
     const b = await AgentSocket.login(w.apps[1].wsUrl, w.key, 'clean-1');
     expect(b.ok.session).toBe(a.ok.session);
     await b.agent.close();

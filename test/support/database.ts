@@ -28,6 +28,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
   const url = databaseUrlFor(adminUrl, name);
   const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // Tests terminate backends on purpose (LISTEN reconnects, database restarts); an idle client dropping is expected.
+  pool.on('error', () => undefined);
   return {
     url,
     name,

@@ -122,7 +122,8 @@ export class EmbeddedPostgres {
     const child = spawn(
       postgres,
       ['-D', dataDir, '-p', String(this.actualPort), '-h', '127.0.0.1', '-k', this.options.dir, '-c', 'max_connections=300'],
-      { ...identity, stdio: ['ignore', 'ignore', 'pipe'] },
+      // Its own process group: Ctrl-C in a terminal must reach Arbiter only, which drains first and then stops it.
+      { ...identity, stdio: ['ignore', 'ignore', 'pipe'], detached: true },
     );
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
