@@ -3,6 +3,8 @@ import { AuthModule } from '../auth/auth.module.js';
 import { PoliciesModule } from '../policies/policies.module.js';
 import { AgentConnectionRegistry } from './agent-connection.registry.js';
 import { AgentGateway } from './agent.gateway.js';
+import { AgentSessionsController } from './agent-sessions.controller.js';
+import { AgentSessionsService } from './agent-sessions.service.js';
 import { EventRecorderRepository } from './event-recorder.repository.js';
 import { SessionHooks } from './session-hooks.service.js';
 import { SessionLeaseRepository } from './session-lease.repository.js';
@@ -10,7 +12,8 @@ import { VerdictOutboxService } from './verdict-outbox.service.js';
 
 @Module({
   imports: [AuthModule, PoliciesModule],
-  providers: [AgentGateway, AgentConnectionRegistry, SessionLeaseRepository, EventRecorderRepository, VerdictOutboxService, SessionHooks],
+  controllers: [AgentSessionsController],
+  providers: [AgentSessionsService, AgentGateway, AgentConnectionRegistry, SessionLeaseRepository, EventRecorderRepository, VerdictOutboxService, SessionHooks],
   exports: [VerdictOutboxService, SessionHooks, AgentConnectionRegistry],
 })
 export class SessionsModule {}

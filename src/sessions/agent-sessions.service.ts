@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import type { Prisma } from '../generated/prisma/client.js';
+import { AppError } from '../infra/errors/error-catalogue.js';
+import { PrismaService } from '../infra/database/prisma.service.js';
+import { UUID_ID, decodeCursor, type Page, pageOf } from '../infra/http/pagination.js';
+import type { AgentEventView, AgentSessionView } from './dto/agent-session.dto.js';
+
+type SessionRow = Prisma.AgentSessionGetPayload<object>;
+
+function sessionView(s: SessionRow, now = new Date()): AgentSessionView {
+  return {
+    id: s.id,
+    project_id: s.projectId,
+    api_key_id: s.apiKeyId,
+    external_id: s.externalId,
+    agent_id: s.agentId,
+    source: s.source,
+    created_at: s.createdAt.toISOString(),
+    last_seen_at: s.lastSeenAt.toISOString(),
+    connected: !!s.leaseExpiresAt && s.leaseExpiresAt > now,
+  };
+}
+
+/** The dashboard's read-only view of agent sessions and what they did. */
+@Injectable()
+export class AgentSessionsService {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async list(projectId: string | undefined, cursor: string | undefined, limit = 50): Promise<Page<AgentSessionView>> {
+    const position = decodeCursor(cursor, UUID_ID);
+    const rows = await this.prisma.agentSession.findMany({
+      where: {
+        ...(projectId ? { projectId } : {}),
+        ...(position ? { OR: [{ createdAt: { lt: position.at } }, { createdAt: position.at, id: { lt: position.id } }] } : {}),
+      },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: limit + 1,
+    });
+    return pageOf(rows, limit, (s) => ({ at: s.createdAt, id: s.id }), (s) => sessionView(s));
+  }
+
+  /** One session with its most recent events (newest last), each with its verdict and review. */
+  async get(id: string, eventLimit = 100): Promise<AgentSessionView & { events: AgentEventView[] }> {
+    const session = await this.prisma.agentSession.findUnique({ where: { id } });
+    if (!session) throw new AppError('not_found', 'session not found');
+    const events = await this.prisma.agentEvent.findMany({
+      where: { sessionId: id },
+      orderBy: { seq: 'desc' },
+      take: eventLimit,
+      include: { verdict: true, review: { select: { id: true, status: true } } },
+    });
+    return {
+      ...sessionView(session),
+      events: events.reverse().map((e) => ({
+        event_id: e.eventId,
+        kind: e.kind,
+        tool: e.tool,
+        input: e.input,
+        rule_action: e.ruleAction,
+        created_at: e.createdAt.toISOString(),
+        verdict: e.verdict
+          ? { decision: e.verdict.decision, reason: e.verdict.reason, source: e.verdict.source, review_id: e.verdict.reviewId, acked: e.verdict.ackedAt !== null }
+          : null,
+        review: e.review,
+      })),
+    };
+  }
+}
