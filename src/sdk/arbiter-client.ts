@@ -85,6 +85,7 @@ export class ArbiterClient {
   private closedForGood: string | undefined;
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Map<string, InFlight>();
   /** event_ids already answered to the caller, so replays are acked and dropped. */
   private readonly answered = new Set<string>();
@@ -152,6 +153,7 @@ export class ArbiterClient {
   async close(): Promise<void> {
     this.closedForGood ??= 'closed by the client';
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.retryTimer);
     for (const [eventId, pending] of this.inFlight) this.settle(eventId, this.fallback(eventId, pending.sha256, 'client_error', 'client closed', false));
     const socket = this.socket;
     if (!socket || socket.readyState === WebSocket.CLOSED) return;
@@ -208,8 +210,10 @@ export class ArbiterClient {
         return;
       case 'error':
         if (frame.code === 'internal' && this.live) {
-          // The server could not record an action just now; try the waiting ones again shortly.
-          setTimeout(() => {
+          // The server could not record an action just now; try the waiting ones again shortly. One retry for all the
+          // errors of a round: a retry per error would resend every waiting action once per failed one, and grow.
+          this.retryTimer ??= setTimeout(() => {
+            this.retryTimer = undefined;
             if (this.live) for (const pending of this.inFlight.values()) this.sendFrame(pending.frame);
           }, 250).unref();
         } else if (typeof frame.event_id === 'string' && frame.code === 'validation_failed') {
