@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client.js';
+import { rateLimitHitSql } from '../infra/rate-limit/rate-limit.service.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import type { Position } from '../infra/http/pagination.js';
 
@@ -122,9 +123,8 @@ export class ShareLinksRepository {
    * committed count, so at most `max_views` of them ever get a row back. The share_views insert rides in the same
    * statement, hence the same transaction.
    *
-   * The limiter step is RateLimitService.hit's fixed window on the same rate_limit_buckets row (same key, same
-   * arithmetic), inlined so that a view does not cost a second statement and commit; the state and page routes count
-   * through RateLimitService itself. Locks are always taken limiter row first, then share row, so no two of these
+   * The limiter step is RateLimitService's own counting statement on the same key, folded in so that a view does not
+   * cost a second statement and commit; the state and page routes count through RateLimitService.hit. Locks are always taken limiter row first, then share row, so no two of these
    * statements can deadlock.
    */
   async consumeView(view: {
@@ -135,14 +135,8 @@ export class ShareLinksRepository {
   }): Promise<{ hits: number; retryAfterSeconds: number; consumed: ConsumedView | undefined }> {
     const { key, windowSeconds: w, limit } = view.limiter;
     const rows = await this.prisma.$queryRaw<(Partial<ConsumedView> & { hits: number; retry_after: number })[]>`
-      WITH limiter AS (
-        INSERT INTO rate_limit_buckets AS b (key, window_start, hits)
-        VALUES (${key}, now(), 1)
-        ON CONFLICT (key) DO UPDATE SET
-          hits = CASE WHEN b.window_start <= now() - make_interval(secs => ${w}) THEN 1 ELSE b.hits + 1 END,
-          window_start = CASE WHEN b.window_start <= now() - make_interval(secs => ${w}) THEN now() ELSE b.window_start END
-        RETURNING hits, CEIL(EXTRACT(EPOCH FROM (window_start + make_interval(secs => ${w}) - now())))::int AS retry_after
-      ), consumed AS (
+      WITH limiter AS (${rateLimitHitSql(key, w)}),
+      consumed AS (
         UPDATE share_links SET view_count = view_count + 1
         WHERE token_hash = ${view.tokenHash} AND revoked_at IS NULL AND expires_at > now()
           AND (max_views IS NULL OR view_count < max_views)

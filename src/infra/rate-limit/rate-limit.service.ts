@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Prisma } from '../../generated/prisma/client.js';
 import { PrismaService } from '../database/prisma.service.js';
 
 export interface RateLimitState {
@@ -6,6 +7,20 @@ export interface RateLimitState {
   hits: number;
   /** Seconds until the current window ends. */
   retryAfterSeconds: number;
+}
+
+/**
+ * The counting statement: one hit on `key`, returning `hits` and `retry_after` (seconds). Exported for statements that
+ * must count and act in one commit (a share view folds it in as a CTE).
+ */
+export function rateLimitHitSql(key: string, windowSeconds: number): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO rate_limit_buckets AS b (key, window_start, hits)
+    VALUES (${key}, now(), 1)
+    ON CONFLICT (key) DO UPDATE SET
+      hits = CASE WHEN b.window_start <= now() - make_interval(secs => ${windowSeconds}) THEN 1 ELSE b.hits + 1 END,
+      window_start = CASE WHEN b.window_start <= now() - make_interval(secs => ${windowSeconds}) THEN now() ELSE b.window_start END
+    RETURNING hits, CEIL(EXTRACT(EPOCH FROM (window_start + make_interval(secs => ${windowSeconds}) - now())))::int AS retry_after`;
 }
 
 /**
@@ -18,13 +33,7 @@ export class RateLimitService {
 
   /** Counts one hit on `key` and returns the window's count. */
   async hit(key: string, windowSeconds: number): Promise<RateLimitState> {
-    const rows = await this.prisma.$queryRaw<{ hits: number; retry_after: number }[]>`
-      INSERT INTO rate_limit_buckets AS b (key, window_start, hits)
-      VALUES (${key}, now(), 1)
-      ON CONFLICT (key) DO UPDATE SET
-        hits = CASE WHEN b.window_start <= now() - make_interval(secs => ${windowSeconds}) THEN 1 ELSE b.hits + 1 END,
-        window_start = CASE WHEN b.window_start <= now() - make_interval(secs => ${windowSeconds}) THEN now() ELSE b.window_start END
-      RETURNING hits, CEIL(EXTRACT(EPOCH FROM (window_start + make_interval(secs => ${windowSeconds}) - now())))::int AS retry_after`;
+    const rows = await this.prisma.$queryRaw<{ hits: number; retry_after: number }[]>(rateLimitHitSql(key, windowSeconds));
     return { hits: rows[0].hits, retryAfterSeconds: Math.max(1, rows[0].retry_after) };
   }
 
