@@ -12,7 +12,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (host.getType() !== 'http') throw exception;
     const res = host.switchToHttp().getResponse<Response>();
     const { status, code, message } = this.describe(exception);
-    if (status >= 500) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    // A 5xx we raised on purpose (not ready during a database outage) is a state, not a bug: one line, no stack.
+    if (exception instanceof AppError && status >= 500) this.logger.warn(`${code}: ${message}`);
+    else if (status >= 500) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     if (res.headersSent) {
       res.end();
       return;
