@@ -42,16 +42,17 @@ export class EventRecorderRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   async recordVerdict(e: EventToRecord, decision: 'allow' | 'block', reason: string): Promise<RecordOutcome> {
-    const { rows } = await this.prisma.pool.query<{ held: number; verdict_id: string | null }>(
-      `WITH ${HELD},
+    const { rows } = await this.prisma.pool.query<{ held: number; verdict_id: string | null }>({
+      name: 'arbiter_record_verdict',
+      text: `WITH ${HELD},
        v AS (
          INSERT INTO verdicts (id, session_id, event_row_id, event_id, decision, reason, source, input_sha256)
          SELECT gen_random_uuid(), $1, ev.id, $3, $12::"Decision", $13, 'policy', $8 FROM ev
          RETURNING id
        )
        SELECT (SELECT count(*) FROM held)::int AS held, (SELECT id FROM v) AS verdict_id`,
-      [...this.eventParams(e), decision, reason],
-    );
+      values: [...this.eventParams(e), decision, reason],
+    });
     if (!rows[0].held) return { kind: 'not_held' };
     if (!rows[0].verdict_id) return this.existing(e.sessionId, e.frame.event_id);
     return {
@@ -62,16 +63,17 @@ export class EventRecorderRepository {
   }
 
   async recordReview(e: EventToRecord, timeoutDecision: 'allow' | 'block', timeoutSeconds: number): Promise<RecordOutcome> {
-    const { rows } = await this.prisma.pool.query<{ held: number; review_id: string | null }>(
-      `WITH ${HELD},
+    const { rows } = await this.prisma.pool.query<{ held: number; review_id: string | null }>({
+      name: 'arbiter_record_review',
+      text: `WITH ${HELD},
        r AS (
          INSERT INTO reviews (id, project_id, session_id, event_row_id, status, input_sha256, rule_snapshot, timeout_decision, expires_at)
          SELECT gen_random_uuid(), $12, $1, ev.id, 'pending', $8, $11::jsonb, $13::"Decision", now() + make_interval(secs => $14) FROM ev
          RETURNING id
        )
        SELECT (SELECT count(*) FROM held)::int AS held, (SELECT id FROM r) AS review_id`,
-      [...this.eventParams(e), e.projectId, timeoutDecision, timeoutSeconds],
-    );
+      values: [...this.eventParams(e), e.projectId, timeoutDecision, timeoutSeconds],
+    });
     if (!rows[0].held) return { kind: 'not_held' };
     if (!rows[0].review_id) return this.existing(e.sessionId, e.frame.event_id);
     return { kind: 'pending', reviewId: rows[0].review_id, created: true, frame: { type: 'pending', event_id: e.frame.event_id, review_id: rows[0].review_id } };
@@ -87,15 +89,16 @@ export class EventRecorderRepository {
       verdict_review_id: string | null;
       input_sha256: string;
       review_id: string | null;
-    }>(
-      `SELECT v.id AS verdict_id, v.decision::text AS decision, v.reason, v.source::text AS source, v.review_id AS verdict_review_id,
+    }>({
+      name: 'arbiter_existing_event',
+      text: `SELECT v.id AS verdict_id, v.decision::text AS decision, v.reason, v.source::text AS source, v.review_id AS verdict_review_id,
               e.input_sha256, r.id AS review_id
          FROM agent_events e
          LEFT JOIN verdicts v ON v.event_row_id = e.id
          LEFT JOIN reviews r ON r.event_row_id = e.id
         WHERE e.session_id = $1 AND e.event_id = $2`,
-      [sessionId, eventId],
-    );
+      values: [sessionId, eventId],
+    });
     const row = rows[0];
     if (row?.verdict_id && row.decision && row.source) {
       return {

@@ -35,8 +35,9 @@ export class SessionLeaseRepository {
    * login presents the current resume token. Returns undefined when another connection holds it.
    */
   async claim(r: ClaimRequest): Promise<Claim | undefined> {
-    const { rows } = await this.prisma.pool.query<{ id: string; epoch: number; created: boolean }>(
-      `INSERT INTO agent_sessions AS s
+    const { rows } = await this.prisma.pool.query<{ id: string; epoch: number; created: boolean }>({
+      name: 'arbiter_claim_session',
+      text: `INSERT INTO agent_sessions AS s
          (id, project_id, api_key_id, external_id, agent_id, source, connection_id, instance_id, lease_expires_at, epoch, resume_token_hash)
        VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8), 1, $9)
        ON CONFLICT (api_key_id, external_id) DO UPDATE SET
@@ -50,34 +51,36 @@ export class SessionLeaseRepository {
          source = COALESCE(EXCLUDED.source, s.source)
        WHERE s.lease_expires_at IS NULL OR s.lease_expires_at <= now() OR s.resume_token_hash = $10
        RETURNING id, epoch, (xmax = 0) AS created`,
-      [r.projectId, r.apiKeyId, r.externalId, r.agentId, r.source, r.connectionId, r.instanceId, r.leaseSeconds, r.newResumeHash, r.presentedResumeHash],
-    );
+      values: [r.projectId, r.apiKeyId, r.externalId, r.agentId, r.source, r.connectionId, r.instanceId, r.leaseSeconds, r.newResumeHash, r.presentedResumeHash],
+    });
     return rows[0] ? { sessionId: rows[0].id, epoch: rows[0].epoch, created: rows[0].created } : undefined;
   }
 
   /** Extends the leases this instance holds; returns the ids still held (the others were taken over). */
   async renew(held: { sessionId: string; epoch: number }[], leaseSeconds: number): Promise<Set<string>> {
     if (held.length === 0) return new Set();
-    const { rows } = await this.prisma.pool.query<{ id: string }>(
-      `UPDATE agent_sessions AS s
+    const { rows } = await this.prisma.pool.query<{ id: string }>({
+      name: 'arbiter_renew_leases',
+      text: `UPDATE agent_sessions AS s
          SET lease_expires_at = now() + make_interval(secs => $3), last_seen_at = now()
        FROM unnest($1::uuid[], $2::int[]) AS h(id, epoch)
        WHERE s.id = h.id AND s.epoch = h.epoch
        RETURNING s.id`,
-      [held.map((h) => h.sessionId), held.map((h) => h.epoch), leaseSeconds],
-    );
+      values: [held.map((h) => h.sessionId), held.map((h) => h.epoch), leaseSeconds],
+    });
     return new Set(rows.map((r) => r.id));
   }
 
   /** Frees leases at once (clean disconnect, shutdown), so the next login need not wait for expiry. */
   async release(held: { sessionId: string; epoch: number }[]): Promise<void> {
     if (held.length === 0) return;
-    await this.prisma.pool.query(
-      `UPDATE agent_sessions AS s
+    await this.prisma.pool.query({
+      name: 'arbiter_release_leases',
+      text: `UPDATE agent_sessions AS s
          SET lease_expires_at = NULL, connection_id = NULL, instance_id = NULL, last_seen_at = now()
        FROM unnest($1::uuid[], $2::int[]) AS h(id, epoch)
        WHERE s.id = h.id AND s.epoch = h.epoch`,
-      [held.map((h) => h.sessionId), held.map((h) => h.epoch)],
-    );
+      values: [held.map((h) => h.sessionId), held.map((h) => h.epoch)],
+    });
   }
 }

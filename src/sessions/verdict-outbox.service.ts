@@ -38,12 +38,13 @@ export class VerdictOutboxService {
 
   /** Every verdict of the session not yet acked, oldest first. */
   async unacked(sessionId: string): Promise<OutboxVerdict[]> {
-    const { rows } = await this.prisma.pool.query<OutboxVerdict>(
-      `SELECT id, seq::text AS seq, event_id, decision::text AS decision, reason, source::text AS source,
+    const { rows } = await this.prisma.pool.query<OutboxVerdict>({
+      name: 'arbiter_unacked_verdicts',
+      text: `SELECT id, seq::text AS seq, event_id, decision::text AS decision, reason, source::text AS source,
               review_id, input_sha256
          FROM verdicts WHERE session_id = $1 AND acked_at IS NULL ORDER BY seq`,
-      [sessionId],
-    );
+      values: [sessionId],
+    });
     return rows.map((r) => ({ ...r, type: 'verdict' as const }));
   }
 
@@ -64,13 +65,14 @@ export class VerdictOutboxService {
     const batch = this.acks.splice(0);
     if (batch.length === 0) return;
     try {
-      await this.prisma.pool.query(
-        `UPDATE verdicts v SET acked_at = now()
+      await this.prisma.pool.query({
+        name: 'arbiter_ack_verdicts',
+        text: `UPDATE verdicts v SET acked_at = now()
            FROM unnest($1::uuid[], $2::int[], $3::text[]) AS a(session_id, epoch, event_id), agent_sessions s
           WHERE v.session_id = a.session_id AND v.event_id = a.event_id AND v.acked_at IS NULL
             AND s.id = a.session_id AND s.epoch = a.epoch`,
-        [batch.map((a) => a.sessionId), batch.map((a) => a.epoch), batch.map((a) => a.eventId)],
-      );
+        values: [batch.map((a) => a.sessionId), batch.map((a) => a.epoch), batch.map((a) => a.eventId)],
+      });
     } catch (err) {
       this.logger.warn(`recording ${batch.length} acks failed (${(err as Error).message}); those verdicts will be sent again`);
     }

@@ -59,6 +59,7 @@ export function apiKeyView(key: ApiKey): ApiKeyView {
 
 @Injectable()
 export class ApiKeysService {
+  private readonly touchedAt = new Map<string, number>();
   constructor(
     private readonly prisma: PrismaService,
     private readonly audit: AuditService,
@@ -112,13 +113,34 @@ export class ApiKeysService {
   async authenticate(key: string): Promise<ApiKeyPrincipal | undefined> {
     const parsed = parseApiKey(key);
     if (!parsed) return undefined;
-    const row = await this.prisma.apiKey.findUnique({ where: { prefix: parsed.prefix } });
-    if (!row || row.revokedAt || !digestsEqual(row.secretHash, sha256Hex(parsed.secret))) return undefined;
-    if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_EVERY_MS) {
-      // Bookkeeping only: never let it fail or slow the caller.
-      void this.prisma.apiKey.updateMany({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => undefined);
-    }
-    return { kind: 'api_key', apiKeyId: row.id, projectId: row.projectId };
+    // Every agent login runs this: a prepared statement on the pool, not an ORM round trip.
+    const { rows } = await this.prisma.pool.query<{ id: string; project_id: string; secret_hash: string }>({
+      name: 'arbiter_api_key_by_prefix',
+      text: 'SELECT id, project_id, secret_hash FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL',
+      values: [parsed.prefix],
+    });
+    const row = rows[0];
+    if (!row || !digestsEqual(row.secret_hash, sha256Hex(parsed.secret))) return undefined;
+    this.touch(row.id);
+    return { kind: 'api_key', apiKeyId: row.id, projectId: row.project_id };
+  }
+
+  /**
+   * Bookkeeping only (last_used_at, to the minute): at most one write per key per instance per minute, and only when
+   * the stored value is older, so a login storm on one key does not queue thousands of updates on its row.
+   */
+  private touch(apiKeyId: string): void {
+    const now = Date.now();
+    if (now - (this.touchedAt.get(apiKeyId) ?? 0) < LAST_USED_EVERY_MS) return;
+    this.touchedAt.set(apiKeyId, now);
+    if (this.touchedAt.size > 10_000) this.touchedAt.clear();
+    void this.prisma.pool
+      .query({
+        name: 'arbiter_api_key_touch',
+        text: "UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '60 seconds')",
+        values: [apiKeyId],
+      })
+      .catch(() => undefined);
   }
 
   /** True while the key exists and is not revoked; sessions re-check before accepting events. */
