@@ -237,7 +237,8 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
       protocol: 1,
     });
     this.hooks.emitConnected({ sessionId: claim.sessionId, projectId: principal.projectId, externalId: frame.session_id });
-    await this.flush(conn);
+    // A session created by this login cannot be owed anything yet.
+    if (!claim.created) await this.flush(conn);
   }
 
   private async event(conn: AgentConnection, frame: EventFrame, receivedAt: bigint): Promise<void> {
