@@ -27,6 +27,8 @@ export interface AgentConnection {
   queue: Promise<void>;
   queued: number;
   unansweredPings: number;
+  /** When this instance last extended the session's lease (ms since the epoch). */
+  leaseRenewedAt: number;
   loginTimer?: NodeJS.Timeout;
 }
 

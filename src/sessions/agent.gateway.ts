@@ -50,6 +50,7 @@ class FatalFrame extends Error {
 export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(AgentGateway.name);
   private draining = false;
+  private renewing = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unsubscribe: (() => void)[] = [];
   private readonly verdictLatency: Histogram;
@@ -103,7 +104,9 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
       }),
     );
     const ping = setInterval(() => this.heartbeat(), this.config.wsPingIntervalMs);
-    const renew = setInterval(() => void this.renewLeases(), Math.max(200, (this.config.leaseSeconds * 1000) / 3));
+    // Ten small renewals per renewal period rather than one big one: thousands of idle sessions must not add a
+    // periodic spike to the active agents' latency.
+    const renew = setInterval(() => void this.renewLeases(), Math.max(100, (this.config.leaseSeconds * 1000) / 30));
     ping.unref();
     renew.unref();
     this.timers.push(ping, renew);
@@ -147,6 +150,7 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
       queue: Promise.resolve(),
       queued: 0,
       unansweredPings: 0,
+      leaseRenewedAt: 0,
     };
     if (this.draining) {
       socket.close(CloseCode.serverRestarting, 'server restarting');
@@ -223,6 +227,7 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
     conn.principal = principal;
     conn.session = { id: claim.sessionId, projectId: principal.projectId, externalId: frame.session_id, epoch: claim.epoch };
     conn.state = 'live';
+    conn.leaseRenewedAt = Date.now();
     this.registry.bind(conn);
     if (!claim.created && frame.resume_token) {
       await this.notify.publish(sessionClaimedChannel, { session_id: claim.sessionId, epoch: claim.epoch });
@@ -312,9 +317,14 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
     }
   }
 
+  /** Renews the leases last renewed more than a third of a lease ago (each session about every 10 s by default). */
   private async renewLeases(): Promise<void> {
-    const live = this.registry.liveSessions();
-    if (live.length === 0) return;
+    const now = Date.now();
+    const due = now - (this.config.leaseSeconds * 1000) / 3;
+    const live = this.registry.liveSessions().filter((c) => c.leaseRenewedAt <= due);
+    if (live.length === 0 || this.renewing) return;
+    this.renewing = true;
+    for (const conn of live) conn.leaseRenewedAt = now;
     try {
       const held = await this.leases.renew(
         live.map((c) => ({ sessionId: c.session!.id, epoch: c.session!.epoch })),
@@ -324,7 +334,11 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
         if (!held.has(conn.session!.id)) this.close(conn, CloseCode.superseded, 'superseded', 'the session was resumed by another connection');
       }
     } catch (err) {
+      // Try again at the next tick: the leases still have two thirds of their time.
+      for (const conn of live) conn.leaseRenewedAt = 0;
       this.logger.warn(`renewing leases failed: ${(err as Error).message}`);
+    } finally {
+      this.renewing = false;
     }
   }
 
