@@ -4,7 +4,7 @@ import { type TestApp, startApp } from '../support/app.js';
 import { type TestDatabase, createTestDatabase } from '../support/database.js';
 import { type SignedIn, createUser, signInAdmin, waitFor } from '../support/fixtures.js';
 import { HttpClient } from '../support/http.js';
-import { DESTRUCTIVE, type HitlProject, TcpBalancer, hitlProject } from './support.js';
+import { DESTRUCTIVE, type HitlProject, PartitioningProxy, hitlProject } from './support.js';
 
 describe('review decisions reach agents that are away', () => {
   let db: TestDatabase;
@@ -64,7 +64,7 @@ describe('review decisions reach agents that are away', () => {
    */
   it('loses no decision when the instance holding the agent’s socket dies', async () => {
     const doomed = await startApp(db.url);
-    const lb = await TcpBalancer.start(Number(new URL(doomed.url).port));
+    const lb = await PartitioningProxy.start(Number(new URL(doomed.url).port));
     let held: { eventId: string; reviewId: string } | undefined;
     const client = await ArbiterClient.connect({
       url: lb.wsUrl,

@@ -136,11 +136,12 @@ export class SseClient {
 }
 
 /**
- * A TCP load balancer in front of the app instances: new connections go to the current target. `freeze()` makes
- * the instances behind it unreachable without closing anything (no FIN, no RST: what a killed or partitioned machine
- * looks like), and `cutClients()` then drops the client side only, so the server side still believes it is connected.
+ * A TCP proxy that can play a network partition (test/support/tcp-balancer.ts only balances): new connections go to
+ * the current target. `freeze()` makes the instances behind it unreachable without closing anything (no FIN, no RST:
+ * what a killed or partitioned machine looks like), and `cutClients()` then drops the client side only, so the
+ * server side still believes it is connected.
  */
-export class TcpBalancer {
+export class PartitioningProxy {
   private readonly server: net.Server;
   private readonly pairs = new Set<{ client: net.Socket; upstream: net.Socket; frozenAtStart: boolean }>();
   private frozen = false;
@@ -150,8 +151,8 @@ export class TcpBalancer {
     this.server = net.createServer((client) => this.accept(client));
   }
 
-  static async start(targetPort: number): Promise<TcpBalancer> {
-    const lb = new TcpBalancer(targetPort);
+  static async start(targetPort: number): Promise<PartitioningProxy> {
+    const lb = new PartitioningProxy(targetPort);
     await new Promise<void>((resolve) => lb.server.listen(0, '127.0.0.1', resolve));
     lb.port = (lb.server.address() as AddressInfo).port;
     return lb;
