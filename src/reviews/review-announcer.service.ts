@@ -40,8 +40,8 @@ export class ReviewAnnouncer implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * The review row is written by the agent gateway together with its event; the gateway tells us after the agent got
-   * `pending`. (If this instance died in between, the review still expires or gets decided normally; only its
-   * review.created notice would be missing.)
+   * `pending`. If this instance dies in between, the sweeper announces the review a few seconds later
+   * (ReviewSweeper, `claimCreatedAnnouncement`): each review is announced once either way.
    */
   onModuleInit(): void {
     this.hooks.onReviewCreated(({ reviewId }) => {
@@ -59,11 +59,11 @@ export class ReviewAnnouncer implements OnModuleInit, OnApplicationShutdown {
   private async announceCreated(reviewId: string): Promise<void> {
     try {
       await this.prisma.$transaction(async (tx) => {
-        const [review] = await this.reviews.summaries(tx, [reviewId]);
-        if (review) await this.announce(tx, [{ type: 'review.created', review }]);
+        const claimed = await this.reviews.claimCreatedAnnouncement(tx, [reviewId]);
+        await this.announce(tx, claimed.map((review) => ({ type: 'review.created' as const, review })));
       });
     } catch (err) {
-      this.logger.warn(`review.created for ${reviewId} was not announced: ${(err as Error).message}`);
+      this.logger.warn(`review.created for ${reviewId} was not announced yet (the sweeper will): ${(err as Error).message}`);
     }
   }
 

@@ -9,6 +9,8 @@ import { ReviewAnnouncer } from './review-announcer.service.js';
 import { ReviewsRepository } from './reviews.repository.js';
 
 const BATCH = 100;
+/** How long the gateway's own announcement of a new review may take before the sweeper assumes its instance died. */
+const MISSED_ANNOUNCEMENT_AFTER_SECONDS = 5;
 
 /**
  * Runs on every instance, every ARBITER_REVIEW_SWEEP_INTERVAL_MS: expires reviews whose window closed (the agent gets
@@ -58,6 +60,7 @@ export class ReviewSweeper implements OnApplicationBootstrap, BeforeApplicationS
       if (n < BATCH || this.stopped) break;
     }
     while (!this.stopped && (await this.warnBatch()) === BATCH);
+    while (!this.stopped && (await this.announceMissedBatch()) === BATCH);
     return expired;
   }
 
@@ -104,6 +107,18 @@ export class ReviewSweeper implements OnApplicationBootstrap, BeforeApplicationS
         rows.map((review) => ({ type: 'review.expired' as const, review })),
       );
       return expired.length;
+    });
+  }
+
+  /** Announces review.created for reviews whose instance died between recording them and announcing them. */
+  private async announceMissedBatch(): Promise<number> {
+    return this.prisma.$transaction(async (tx) => {
+      const missed = await this.reviews.claimCreatedAnnouncement(tx, undefined, MISSED_ANNOUNCEMENT_AFTER_SECONDS, BATCH);
+      await this.announcer.announce(
+        tx,
+        missed.map((review) => ({ type: 'review.created' as const, review })),
+      );
+      return missed.length;
     });
   }
 

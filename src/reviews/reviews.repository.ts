@@ -223,6 +223,34 @@ export class ReviewsRepository {
       SELECT ${CHANGED} FROM x JOIN agent_events e ON e.id = x.event_row_id`;
   }
 
+  /**
+   * Marks reviews' review.created as announced and returns their summaries, for the caller to announce in the same
+   * transaction. Given ids: those not yet announced (the gateway's hook). No ids: up to `limit` reviews older than
+   * `olderThanSeconds` that nobody announced (their instance died first). A row being claimed elsewhere is skipped or
+   * waited for, then found announced: each review is announced once.
+   */
+  async claimCreatedAnnouncement(tx: Sql, ids: string[] | undefined, olderThanSeconds = 5, limit = 100): Promise<ReviewRow[]> {
+    const claimed = ids
+      ? await tx.$queryRaw<{ id: string }[]>`
+          UPDATE reviews SET created_announced_at = statement_timestamp()
+           WHERE id = ANY(${ids}::uuid[]) AND created_announced_at IS NULL
+          RETURNING id`
+      : await tx.$queryRaw<{ id: string }[]>`
+          WITH due AS (
+            SELECT id FROM reviews
+             WHERE created_announced_at IS NULL AND created_at < statement_timestamp() - make_interval(secs => ${olderThanSeconds}::int)
+             ORDER BY created_at LIMIT ${limit}::int
+             FOR UPDATE SKIP LOCKED
+          )
+          UPDATE reviews r SET created_announced_at = statement_timestamp()
+            FROM due WHERE r.id = due.id AND r.created_announced_at IS NULL
+          RETURNING r.id`;
+    return this.summaries(
+      tx,
+      claimed.map((r) => r.id),
+    );
+  }
+
   /** Whether the session's agent holds a live lease right now, on any instance. */
   async agentConnected(tx: Sql, sessionId: string): Promise<boolean> {
     const rows = await tx.$queryRaw<{ connected: boolean }[]>`
