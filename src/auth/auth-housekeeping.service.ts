@@ -1,8 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ARBITER_CONFIG } from '../infra/config/config.module.js';
 import type { ArbiterConfig } from '../infra/config/config.js';
+import { MigrationStatusService } from '../infra/database/migration-status.service.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import { RateLimitService } from '../infra/rate-limit/rate-limit.service.js';
+import { PeriodicJob } from '../infra/scheduling/periodic-job.js';
 
 const SWEEP_EVERY_MS = 10 * 60_000;
 
@@ -11,25 +13,23 @@ const SWEEP_EVERY_MS = 10 * 60_000;
  * (failures with made-up emails would otherwise grow the table without bound). Idempotent, so every instance runs it.
  */
 @Injectable()
-export class AuthHousekeepingService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AuthHousekeepingService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AuthHousekeepingService.name);
-  private timer: NodeJS.Timeout | undefined;
+  private readonly job = new PeriodicJob('sign-in housekeeping', SWEEP_EVERY_MS, () => this.sweep(), this.logger);
 
   constructor(
     private readonly prisma: PrismaService,
     private readonly rateLimits: RateLimitService,
+    private readonly migrations: MigrationStatusService,
     @Inject(ARBITER_CONFIG) private readonly config: ArbiterConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.sweep().catch((err: Error) => this.logger.warn(`sign-in housekeeping failed: ${err.message}`));
-    }, SWEEP_EVERY_MS);
-    this.timer.unref();
+    this.job.start(this.migrations.whenCurrent());
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  beforeApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   async sweep(): Promise<{ sessions: number; counters: number }> {

@@ -6,6 +6,7 @@ import { MigrationStatusService } from '../infra/database/migration-status.servi
 import { PrismaService } from '../infra/database/prisma.service.js';
 import { VerdictOutboxService } from '../sessions/verdict-outbox.service.js';
 import { ReviewAnnouncer } from './review-announcer.service.js';
+import { PeriodicJob } from '../infra/scheduling/periodic-job.js';
 import { ReviewsRepository } from './reviews.repository.js';
 
 const BATCH = 100;
@@ -21,9 +22,7 @@ const MISSED_ANNOUNCEMENT_AFTER_SECONDS = 5;
 @Injectable()
 export class ReviewSweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ReviewSweeper.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly job: PeriodicJob;
 
   constructor(
     @Inject(ARBITER_CONFIG) private readonly config: ArbiterConfig,
@@ -33,22 +32,17 @@ export class ReviewSweeper implements OnApplicationBootstrap, BeforeApplicationS
     private readonly announcer: ReviewAnnouncer,
     private readonly audit: AuditService,
     private readonly migrations: MigrationStatusService,
-  ) {}
+  ) {
+    this.job = new PeriodicJob('review sweep', config.reviewSweepIntervalMs, () => this.sweep(), this.logger);
+  }
 
   onApplicationBootstrap(): void {
-    void this.migrations.whenCurrent().then(() => {
-      if (this.stopped) return;
-      this.timer = setInterval(() => this.tick(), this.config.reviewSweepIntervalMs);
-      this.timer.unref();
-      this.tick();
-    });
+    this.job.start(this.migrations.whenCurrent());
   }
 
   // Before the pool closes (PrismaService closes it in onApplicationShutdown); a pass in progress finishes or rolls back.
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   /** Runs one full pass now (the timer's work); resolves with how many reviews expired. */
@@ -57,19 +51,11 @@ export class ReviewSweeper implements OnApplicationBootstrap, BeforeApplicationS
     for (;;) {
       const n = await this.expireBatch();
       expired += n;
-      if (n < BATCH || this.stopped) break;
+      if (n < BATCH || this.job.stopped) break;
     }
-    while (!this.stopped && (await this.warnBatch()) === BATCH);
-    while (!this.stopped && (await this.announceMissedBatch()) === BATCH);
+    while (!this.job.stopped && (await this.warnBatch()) === BATCH);
+    while (!this.job.stopped && (await this.announceMissedBatch()) === BATCH);
     return expired;
-  }
-
-  private tick(): void {
-    if (this.stopped || this.running) return;
-    this.running = this.sweep()
-      .then(() => undefined)
-      .catch((err: Error) => this.logger.warn(`review sweep failed: ${err.message}`))
-      .finally(() => (this.running = undefined));
   }
 
   /** Expires a batch; each review's status, timeout verdict, audit entry and announcements commit together. */

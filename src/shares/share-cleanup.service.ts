@@ -1,5 +1,6 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { MigrationStatusService } from '../infra/database/migration-status.service.js';
+import { PeriodicJob } from '../infra/scheduling/periodic-job.js';
 import { ShareLinksRepository } from './share-links.repository.js';
 
 /** Revoked, expired and exhausted links stay this long for the audit trail. */
@@ -14,9 +15,7 @@ const CHECK_EVERY_MS = 3600_000;
 @Injectable()
 export class ShareCleanupService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ShareCleanupService.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = false;
+  private readonly job = new PeriodicJob('share link cleanup', CHECK_EVERY_MS, () => this.removeFinished(), this.logger);
 
   constructor(
     private readonly links: ShareLinksRepository,
@@ -24,19 +23,12 @@ export class ShareCleanupService implements OnApplicationBootstrap, BeforeApplic
   ) {}
 
   onApplicationBootstrap(): void {
-    void this.migrations.whenCurrent().then(() => {
-      if (this.stopped) return;
-      this.timer = setInterval(() => this.tick(), CHECK_EVERY_MS);
-      this.timer.unref();
-      this.tick();
-    });
+    this.job.start(this.migrations.whenCurrent());
   }
 
   // Before the database pool closes (PrismaService closes it in onApplicationShutdown).
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   /** Deletes finished links older than the retention period; returns how many went. */
@@ -44,12 +36,5 @@ export class ShareCleanupService implements OnApplicationBootstrap, BeforeApplic
     const removed = await this.links.deleteFinishedBefore(retentionDays);
     if (removed > 0) this.logger.log(`removed ${removed} share link(s) finished more than ${retentionDays} days ago`);
     return removed;
-  }
-
-  private tick(): void {
-    if (this.stopped || this.running) return;
-    this.running = this.removeFinished()
-      .catch((err: Error) => this.logger.warn(`share link cleanup failed: ${err.message}`))
-      .finally(() => (this.running = undefined));
   }
 }

@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { USER_ROLES } from './user.dto.js';
+import { ApiProperty, PickType } from '@nestjs/swagger';
+import { USER_ROLES, UserView } from './user.dto.js';
 import { IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 
 export class LoginDto {
@@ -44,16 +44,8 @@ export class CreateUserDto {
   role!: 'admin' | 'reviewer' | 'viewer';
 }
 
-export class SignedInUser {
-  @ApiProperty({ format: 'uuid' })
-  id!: string;
-  @ApiProperty()
-  email!: string;
-  @ApiProperty({ enum: USER_ROLES })
-  role!: string;
-  @ApiProperty({ description: 'When true, every route but me, logout and change-password answers 403 password_change_required' })
-  must_change_password!: boolean;
-}
+/** What sign-in answers about the person: the user view without the admin-only fields. */
+export class SignedInUser extends PickType(UserView, ['id', 'email', 'role', 'must_change_password'] as const) {}
 
 export class LoginResponse {
   @ApiProperty({ description: 'Opaque session token: send it as `Authorization: Bearer <token>` (the cookie carries the same)' })
