@@ -74,6 +74,18 @@ describe('eventInputSha256', () => {
     expect(eventInputSha256(event)).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('equals canonicalJson of the whole event, with or without the input already canonicalised', () => {
+    for (const event of [
+      { kind: 'tool' as const, tool: 'shell.exec', input: { z: [1, { b: 'é', a: null }], a: 'x' } },
+      { kind: 'llm' as const },
+      { kind: 'tool' as const, tool: null, input: 'just text' },
+    ]) {
+      const whole = sha256(canonicalJson({ kind: event.kind, tool: event.tool ?? null, input: event.input ?? null }));
+      expect(eventInputSha256(event)).toBe(whole);
+      expect(eventInputSha256(event, canonicalJson(event.input ?? null))).toBe(whole);
+    }
+  });
+
   it('does not depend on key order inside the input', () => {
     expect(eventInputSha256({ kind: 'tool', tool: 't', input: { a: 1, b: [{ d: 1, c: 2 }] } })).toBe(
       eventInputSha256({ kind: 'tool', tool: 't', input: { b: [{ c: 2, d: 1 }], a: 1 } }),

@@ -89,7 +89,9 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** SHA-256 hex of canonicalJson({ kind, tool: tool ?? null, input: input ?? null }), over its UTF-8 bytes. */
-export function eventInputSha256(event: PolicyEvent): string {
-  const canonical = canonicalJson({ kind: event.kind, tool: event.tool ?? null, input: event.input ?? null });
+export function eventInputSha256(event: PolicyEvent, inputJson: string = canonicalJson(event.input ?? null)): string {
+  // canonicalJson({ kind, tool, input }) written out: the keys in sorted order, the input's text reused, so a caller
+  // that already canonicalised the input (the gateway, for policy matching) does not do it twice.
+  const canonical = `{"input":${inputJson},"kind":${JSON.stringify(event.kind)},"tool":${JSON.stringify(event.tool ?? null)}}`;
   return createHash('sha256').update(canonical, 'utf8').digest('hex');
 }

@@ -96,9 +96,10 @@ function ruleReason(rule: RuleSnapshot): string {
 /**
  * What the rules say about `event`. A rule matches when every field it sets matches: `kind` equal; the `tool` glob
  * matches the whole tool name (an event without a tool never matches a rule that sets one); the input pattern finds a
- * match in the input's canonical JSON (capped at MAX_PATTERN_INPUT_CHARS). First match wins; no match → the default.
+ * match in the input's canonical JSON (capped at MAX_PATTERN_INPUT_CHARS; pass `inputJson` when it is already
+ * computed). First match wins; no match → the default.
  */
-export function matchRules(policy: CompiledPolicy, event: PolicyEvent): RuleMatch {
+export function matchRules(policy: CompiledPolicy, event: PolicyEvent, inputJson?: string): RuleMatch {
   let inputText: string | undefined;
   for (const { snapshot, toolMatcher, inputMatcher } of policy.rules) {
     if (snapshot.kind !== null && snapshot.kind !== event.kind) continue;
@@ -106,7 +107,7 @@ export function matchRules(policy: CompiledPolicy, event: PolicyEvent): RuleMatc
       if (event.tool === null || event.tool === undefined || !toolMatcher.test(event.tool)) continue;
     }
     if (inputMatcher) {
-      inputText ??= canonicalJson(event.input ?? null).slice(0, MAX_PATTERN_INPUT_CHARS);
+      inputText ??= (inputJson ?? canonicalJson(event.input ?? null)).slice(0, MAX_PATTERN_INPUT_CHARS);
       if (!inputMatcher.test(inputText)) continue;
     }
     return { action: snapshot.action, reason: ruleReason(snapshot), rule: snapshot };
