@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { notifyOnCommit } from '../infra/notify/notify-channel.js';
 import type { PolicyRule, Prisma } from '../generated/prisma/client.js';
 import { AuditService, type AuditActor } from '../audit/audit.service.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
@@ -93,7 +94,7 @@ export class PoliciesService {
         },
         tx,
       );
-      await tx.$executeRaw`SELECT pg_notify(${policyChangedChannel.name}, ${JSON.stringify({ project_id: projectId })})`;
+      await notifyOnCommit(tx, policyChangedChannel, { project_id: projectId });
       return { project_id: projectId, default_action: input.default_action, rules: rows.map(ruleSnapshot), updated_at: project.updatedAt.toISOString() };
     });
   }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { notifyOnCommit } from '../infra/notify/notify-channel.js';
 import type { Prisma, Project } from '../generated/prisma/client.js';
 import { AuditService, type AuditActor } from '../audit/audit.service.js';
 import { AppError } from '../infra/errors/error-catalogue.js';
@@ -71,7 +72,7 @@ export class ProjectsService {
       checkWindow(row);
       await this.audit.record({ actor, action: 'project.update', target: { type: 'project', id }, details: { ...input }, requestId }, tx);
       // Mode and review timeouts are part of every instance's cached policy: drop it on commit.
-      await tx.$executeRaw`SELECT pg_notify(${policyChangedChannel.name}, ${JSON.stringify({ project_id: id })})`;
+      await notifyOnCommit(tx, policyChangedChannel, { project_id: id });
       return row;
     });
     return projectView(project);

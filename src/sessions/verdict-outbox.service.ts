@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { notifyOnCommit } from '../infra/notify/notify-channel.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import type { VerdictFrame } from './protocol.js';
@@ -95,6 +96,6 @@ export class VerdictOutboxService {
         inputSha256: v.inputSha256,
       },
     });
-    await tx.$executeRaw`SELECT pg_notify(${sessionOutboxChannel.name}, ${JSON.stringify({ session_id: v.sessionId })})`;
+    await notifyOnCommit(tx, sessionOutboxChannel, { session_id: v.sessionId });
   }
 }

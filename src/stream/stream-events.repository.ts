@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { notifyOnCommit } from '../infra/notify/notify-channel.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import { type NewStreamEvent, type StreamEventRow, streamAppendedChannel } from './stream-event.js';
@@ -35,7 +36,7 @@ export class StreamEventsRepository {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('arbiter_stream_events'))`;
       const rows = events.map((e) => Prisma.sql`(${e.projectId}::uuid, ${e.type}, ${JSON.stringify(e.payload)}::jsonb)`);
       await tx.$executeRaw`INSERT INTO stream_events (project_id, type, payload) VALUES ${Prisma.join(rows)}`;
-      await tx.$executeRaw`SELECT pg_notify(${streamAppendedChannel.name}, '{}')`;
+      await notifyOnCommit(tx, streamAppendedChannel, {});
       await tx.$executeRaw`RELEASE SAVEPOINT stream_append`;
       return true;
     } catch (err) {

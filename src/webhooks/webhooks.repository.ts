@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { notifyOnCommit } from '../infra/notify/notify-channel.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import type { Position } from '../infra/http/pagination.js';
@@ -77,7 +78,7 @@ export class WebhooksRepository {
         FROM webhooks w
        WHERE w.project_id = ${projectId}::uuid AND w.disabled_at IS NULL AND ${type} = ANY(w.events)
       ON CONFLICT (webhook_id, event_key) DO NOTHING`;
-    if (queued > 0) await tx.$executeRaw`SELECT pg_notify(${webhookDueChannel.name}, '{}')`;
+    if (queued > 0) await notifyOnCommit(tx, webhookDueChannel, {});
     return queued;
   }
 

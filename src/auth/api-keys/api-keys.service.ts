@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { notifyOnCommit } from '../../infra/notify/notify-channel.js';
 import { ApiProperty } from '@nestjs/swagger';
 import type { ApiKey } from '../../generated/prisma/client.js';
 import { AuditService, type AuditActor } from '../../audit/audit.service.js';
@@ -105,7 +106,7 @@ export class ApiKeysService {
       if (key.revokedAt) return;
       await tx.apiKey.update({ where: { id }, data: { revokedAt: new Date(), revokedById: actor.type === 'user' ? actor.id : null } });
       await this.audit.record({ actor, action: 'api_key.revoke', target: { type: 'api_key', id }, details: { project_id: key.projectId, prefix: key.prefix }, requestId }, tx);
-      await tx.$executeRaw`SELECT pg_notify(${apiKeyRevokedChannel.name}, ${JSON.stringify({ api_key_id: id })})`;
+      await notifyOnCommit(tx, apiKeyRevokedChannel, { api_key_id: id });
     });
   }
 
