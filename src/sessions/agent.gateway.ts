@@ -122,6 +122,7 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
     for (const timer of this.timers) clearInterval(timer);
     const live = this.registry.liveSessions();
     try {
+      await this.outbox.flushAcks();
       await this.leases.release(live.map((c) => ({ sessionId: c.session!.id, epoch: c.session!.epoch })));
     } catch (err) {
       this.logger.warn(`releasing leases at shutdown failed (${(err as Error).message}); they expire in ${this.config.leaseSeconds} s`);
@@ -381,6 +382,8 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
     this.registry.remove(conn);
     if (!wasLive || !conn.session) return;
     if (releaseLease && !this.draining) {
+      // Acks are batched: record this connection's before the lease is free, so the next holder is not sent them.
+      await this.outbox.flushAcks();
       await this.leases.release([{ sessionId: conn.session.id, epoch: conn.session.epoch }]).catch((err: Error) =>
         this.logger.warn(`releasing the lease of session ${conn.session!.id} failed: ${err.message}`),
       );

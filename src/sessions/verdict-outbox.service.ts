@@ -34,6 +34,8 @@ export class VerdictOutboxService {
   private readonly logger = new Logger(VerdictOutboxService.name);
   private acks: { sessionId: string; epoch: number; eventId: string }[] = [];
   private ackTimer: NodeJS.Timeout | undefined;
+  /** Ack writes run one after another, so a flush can wait for the ones already under way. */
+  private ackWrites: Promise<void> = Promise.resolve();
 
   constructor(private readonly prisma: PrismaService) {}
 
@@ -60,11 +62,16 @@ export class VerdictOutboxService {
     else this.ackTimer ??= setTimeout(() => void this.flushAcks(), ACK_BATCH_MS);
   }
 
-  async flushAcks(): Promise<void> {
+  /** Writes the acks received so far; resolves once they and any write already under way are committed. */
+  flushAcks(): Promise<void> {
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     const batch = this.acks.splice(0);
-    if (batch.length === 0) return;
+    if (batch.length > 0) this.ackWrites = this.ackWrites.then(() => this.writeAcks(batch));
+    return this.ackWrites;
+  }
+
+  private async writeAcks(batch: { sessionId: string; epoch: number; eventId: string }[]): Promise<void> {
     try {
       await this.prisma.pool.query({
         name: 'arbiter_ack_verdicts',
