@@ -224,30 +224,31 @@ export class ReviewsRepository {
   }
 
   /**
-   * Marks reviews' review.created as announced and returns their summaries, for the caller to announce in the same
-   * transaction. Given ids: those not yet announced (the gateway's hook). No ids: up to `limit` reviews older than
-   * `olderThanSeconds` that nobody announced (their instance died first). A row being claimed elsewhere is skipped or
-   * waited for, then found announced: each review is announced once.
+   * Records reviews' review.created as announced and returns their summaries, for the caller to announce in the same
+   * transaction. Given ids: those not yet announced (the gateway's hook). No ids: up to `limit` reviews from the last
+   * hour, older than `olderThanSeconds`, that nobody announced (their instance died first). The record is an insert
+   * into review_announcements (its key makes a second claimer find a conflict, so each review is announced once), and
+   * takes no lock on the review itself, which a person may be deciding at that moment.
    */
   async claimCreatedAnnouncement(tx: Sql, ids: string[] | undefined, olderThanSeconds = 5, limit = 100): Promise<ReviewRow[]> {
     const claimed = ids
-      ? await tx.$queryRaw<{ id: string }[]>`
-          UPDATE reviews SET created_announced_at = statement_timestamp()
-           WHERE id = ANY(${ids}::uuid[]) AND created_announced_at IS NULL
-          RETURNING id`
-      : await tx.$queryRaw<{ id: string }[]>`
-          WITH due AS (
-            SELECT id FROM reviews
-             WHERE created_announced_at IS NULL AND created_at < statement_timestamp() - make_interval(secs => ${olderThanSeconds}::int)
-             ORDER BY created_at LIMIT ${limit}::int
-             FOR UPDATE SKIP LOCKED
-          )
-          UPDATE reviews r SET created_announced_at = statement_timestamp()
-            FROM due WHERE r.id = due.id AND r.created_announced_at IS NULL
-          RETURNING r.id`;
+      ? await tx.$queryRaw<{ review_id: string }[]>`
+          INSERT INTO review_announcements (review_id)
+          SELECT unnest(${ids}::uuid[])
+          ON CONFLICT (review_id) DO NOTHING
+          RETURNING review_id`
+      : await tx.$queryRaw<{ review_id: string }[]>`
+          INSERT INTO review_announcements (review_id)
+          SELECT r.id FROM reviews r
+           WHERE r.created_at > statement_timestamp() - interval '1 hour'
+             AND r.created_at < statement_timestamp() - make_interval(secs => ${olderThanSeconds}::int)
+             AND NOT EXISTS (SELECT 1 FROM review_announcements a WHERE a.review_id = r.id)
+           ORDER BY r.created_at LIMIT ${limit}::int
+          ON CONFLICT (review_id) DO NOTHING
+          RETURNING review_id`;
     return this.summaries(
       tx,
-      claimed.map((r) => r.id),
+      claimed.map((r) => r.review_id),
     );
   }
 

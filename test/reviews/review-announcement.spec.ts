@@ -40,7 +40,8 @@ describe('review.created announcements', () => {
 
     // What a crash between recording and announcing leaves: reviews nobody announced, from a while ago.
     await db.pool.query("DELETE FROM stream_events WHERE type = 'review.created'");
-    await db.pool.query("UPDATE reviews SET created_announced_at = NULL, created_at = created_at - interval '10 seconds' WHERE id = ANY($1)", [ids]);
+    await db.pool.query('DELETE FROM review_announcements WHERE review_id = ANY($1)', [ids]);
+    await db.pool.query("UPDATE reviews SET created_at = created_at - interval '10 seconds' WHERE id = ANY($1)", [ids]);
 
     await Promise.all([one.app.get(ReviewSweeper).sweep(), two.app.get(ReviewSweeper).sweep(), one.app.get(ReviewSweeper).sweep()]);
     const counts = await createdEvents(ids);
@@ -61,7 +62,7 @@ describe('review.created announcements', () => {
     const { review_id } = await agent.decide('fresh-1', DESTRUCTIVE);
     await eventually(async () => (await createdEvents([review_id])).get(review_id) === 1, 5000, 'hook announcement');
     await db.pool.query("DELETE FROM stream_events WHERE type = 'review.created' AND payload->>'review_id' = $1", [review_id]);
-    await db.pool.query('UPDATE reviews SET created_announced_at = NULL WHERE id = $1', [review_id]);
+    await db.pool.query('DELETE FROM review_announcements WHERE review_id = $1', [review_id]);
     // Younger than the grace period: the sweeper does not step in (the recording instance is presumed alive).
     await two.app.get(ReviewSweeper).sweep();
     expect((await createdEvents([review_id])).get(review_id)).toBeUndefined();
