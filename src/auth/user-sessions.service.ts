@@ -7,6 +7,15 @@ import { randomToken, sha256Hex } from '../infra/crypto/tokens.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import type { UserPrincipal } from './principal.js';
 
+interface LiveSessionRow {
+  session_id: string;
+  last_seen_at: Date;
+  user_id: string;
+  email: string;
+  role: UserPrincipal['role'];
+  must_change_password: boolean;
+}
+
 /** Sliding expiry is written at most this often per session, not on every request. */
 const SLIDE_EVERY_MS = 60_000;
 
@@ -35,22 +44,30 @@ export class UserSessionsService {
    */
   async authenticate(token: string, via: UserPrincipal['via'], onSlide?: (expiresAt: Date) => void): Promise<UserPrincipal | undefined> {
     if (token.length < 20 || token.length > 200) return undefined;
-    const session = await this.prisma.userSession.findUnique({ where: { tokenHash: sha256Hex(token) }, include: { user: true } });
-    if (!session || session.expiresAt <= new Date() || session.user.disabled) return undefined;
-    if (Date.now() - session.lastSeenAt.getTime() > SLIDE_EVERY_MS) {
+    // Every dashboard and API request by a person comes through here: one prepared statement on the pool.
+    const { rows } = await this.prisma.pool.query<LiveSessionRow>({
+      name: 'arbiter_authenticate_user_session',
+      text: `SELECT s.id::text AS session_id, s.last_seen_at, u.id::text AS user_id, u.email, u.role::text AS role, u.must_change_password
+               FROM user_sessions s JOIN users u ON u.id = s.user_id
+              WHERE s.token_hash = $1 AND s.expires_at > now() AND NOT u.disabled`,
+      values: [sha256Hex(token)],
+    });
+    const session = rows[0];
+    if (!session) return undefined;
+    if (Date.now() - session.last_seen_at.getTime() > SLIDE_EVERY_MS) {
       const expiresAt = new Date(Date.now() + this.config.sessionTtlSeconds * 1000);
       // Only while the session still exists: a sign-out racing this request wins.
-      const { count } = await this.prisma.userSession.updateMany({ where: { id: session.id }, data: { lastSeenAt: new Date(), expiresAt } });
+      const { count } = await this.prisma.userSession.updateMany({ where: { id: session.session_id }, data: { lastSeenAt: new Date(), expiresAt } });
       if (count === 0) return undefined;
       onSlide?.(expiresAt);
     }
     return {
       kind: 'user',
-      userId: session.user.id,
-      email: session.user.email,
-      role: session.user.role,
-      sessionId: session.id,
-      mustChangePassword: session.user.mustChangePassword,
+      userId: session.user_id,
+      email: session.email,
+      role: session.role,
+      sessionId: session.session_id,
+      mustChangePassword: session.must_change_password,
       via,
     };
   }

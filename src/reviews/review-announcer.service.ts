@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { Prisma } from '../generated/prisma/client.js';
 import { ARBITER_CONFIG } from '../infra/config/config.module.js';
 import type { ArbiterConfig } from '../infra/config/config.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
+import { type SqlTx, pgTransaction } from '../infra/database/sql-transaction.js';
 import { SessionHooks } from '../sessions/session-hooks.service.js';
 import { STREAM_EVENT_TYPES, type StreamEventType } from '../stream/stream-event.js';
 import { StreamEventsRepository } from '../stream/stream-events.repository.js';
@@ -58,7 +58,7 @@ export class ReviewAnnouncer implements OnModuleInit, OnApplicationShutdown {
 
   private async announceCreated(reviewId: string): Promise<void> {
     try {
-      await this.prisma.$transaction(async (tx) => {
+      await pgTransaction(this.prisma.pool, async (tx) => {
         const claimed = await this.reviews.claimCreatedAnnouncement(tx, [reviewId]);
         await this.announce(tx, claimed.map((review) => ({ type: 'review.created' as const, review })));
       });
@@ -68,7 +68,7 @@ export class ReviewAnnouncer implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Queues webhook deliveries, then appends the stream events (last: that takes a lock held until commit). */
-  async announce(tx: Prisma.TransactionClient, announcements: Announcement[]): Promise<void> {
+  async announce(tx: SqlTx, announcements: Announcement[]): Promise<void> {
     for (const { type, review } of announcements) {
       if (!isWebhookType(type)) continue;
       // One delivery per (webhook, event); a review can warn again only after its deadline moved.

@@ -4,6 +4,7 @@ import { ARBITER_CONFIG } from '../infra/config/config.module.js';
 import type { ArbiterConfig } from '../infra/config/config.js';
 import { MigrationStatusService } from '../infra/database/migration-status.service.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
+import { prismaSql } from '../infra/database/sql-transaction.js';
 import { VerdictOutboxService } from '../sessions/verdict-outbox.service.js';
 import { ReviewAnnouncer } from './review-announcer.service.js';
 import { PeriodicJob } from '../infra/scheduling/periodic-job.js';
@@ -85,11 +86,11 @@ export class ReviewSweeper implements OnApplicationBootstrap, BeforeApplicationS
         );
       }
       const rows = await this.reviews.summaries(
-        tx,
+        prismaSql(tx),
         expired.map((r) => r.id),
       );
       await this.announcer.announce(
-        tx,
+        prismaSql(tx),
         rows.map((review) => ({ type: 'review.expired' as const, review })),
       );
       return expired.length;
@@ -99,9 +100,9 @@ export class ReviewSweeper implements OnApplicationBootstrap, BeforeApplicationS
   /** Announces review.created for reviews whose instance died between recording them and announcing them. */
   private async announceMissedBatch(): Promise<number> {
     return this.prisma.$transaction(async (tx) => {
-      const missed = await this.reviews.claimCreatedAnnouncement(tx, undefined, MISSED_ANNOUNCEMENT_AFTER_SECONDS, BATCH);
+      const missed = await this.reviews.claimCreatedAnnouncement(prismaSql(tx), undefined, MISSED_ANNOUNCEMENT_AFTER_SECONDS, BATCH);
       await this.announcer.announce(
-        tx,
+        prismaSql(tx),
         missed.map((review) => ({ type: 'review.created' as const, review })),
       );
       return missed.length;
@@ -112,11 +113,11 @@ export class ReviewSweeper implements OnApplicationBootstrap, BeforeApplicationS
     return this.prisma.$transaction(async (tx) => {
       const due = await this.reviews.markExpiring(tx, BATCH);
       const rows = await this.reviews.summaries(
-        tx,
+        prismaSql(tx),
         due.map((r) => r.id),
       );
       await this.announcer.announce(
-        tx,
+        prismaSql(tx),
         rows.map((review) => ({ type: 'review.expiring' as const, review })),
       );
       return due.length;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
+import type { SqlTx } from '../infra/database/sql-transaction.js';
 import type { Position } from '../infra/http/pagination.js';
 
 export type ReviewStatus = 'pending' | 'approved' | 'denied' | 'expired';
@@ -64,6 +65,24 @@ export interface ChangedReview {
   expires_at: Date;
 }
 
+export interface DecisionInput {
+  reviewId: string;
+  status: 'approved' | 'denied';
+  /** What the person chose, as the API names it (for the audit entry). */
+  action: 'approve' | 'deny';
+  decision: 'allow' | 'block';
+  reason: string;
+  note: string | null;
+  userId: string;
+  requestId?: string;
+  /** The channel that wakes the instance holding the session (sessionOutboxChannel). */
+  outboxChannel: string;
+}
+
+export interface DecidedReview extends ReviewRow {
+  agent_connected: boolean;
+}
+
 /** The state a review is in right now, for explaining why a change was refused. */
 export interface ReviewState {
   id: string;
@@ -84,18 +103,21 @@ export interface ReviewFilter {
 
 type Sql = Pick<Prisma.TransactionClient, '$queryRaw' | '$executeRaw'>;
 
-const REVIEW_SELECT = Prisma.sql`
+const REVIEW_SELECT_TEXT = `
   SELECT r.id, r.project_id::text AS project_id, r.session_id::text AS session_id, s.external_id AS session_external_id,
          r.event_row_id::text AS event_row_id, e.event_id, e.kind::text AS kind, e.tool, r.status::text AS status,
          r.timeout_decision::text AS timeout_decision, r.rule_snapshot->>'reason' AS rule_reason, r.input_sha256,
          r.created_at, r.expires_at, r.decided_by::text AS decided_by, r.decided_at, r.note,
          v.decision::text AS verdict_decision, v.source::text AS verdict_source, v.reason AS verdict_reason`;
 
-const REVIEW_FROM = Prisma.sql`
+const REVIEW_FROM_TEXT = `
   FROM reviews r
   JOIN agent_events e ON e.id = r.event_row_id
   JOIN agent_sessions s ON s.id = r.session_id
   LEFT JOIN verdicts v ON v.event_row_id = r.event_row_id`;
+
+const REVIEW_SELECT = Prisma.raw(REVIEW_SELECT_TEXT);
+const REVIEW_FROM = Prisma.raw(REVIEW_FROM_TEXT);
 
 const CHANGED = Prisma.sql`x.id::text AS id, x.project_id::text AS project_id, x.session_id::text AS session_id,
   x.event_row_id::text AS event_row_id, e.event_id, x.input_sha256, x.timeout_decision::text AS timeout_decision, x.created_at, x.expires_at`;
@@ -122,9 +144,9 @@ export class ReviewsRepository {
       ORDER BY r.created_at DESC, r.id DESC LIMIT ${limit + 1}::int`;
   }
 
-  async summaries(tx: Sql, ids: string[]): Promise<ReviewRow[]> {
+  async summaries(tx: SqlTx, ids: string[]): Promise<ReviewRow[]> {
     if (ids.length === 0) return [];
-    return tx.$queryRaw<ReviewRow[]>`${REVIEW_SELECT} ${REVIEW_FROM} WHERE r.id = ANY(${ids}::uuid[]) ORDER BY r.created_at, r.id`;
+    return tx.query<ReviewRow>(`${REVIEW_SELECT_TEXT} ${REVIEW_FROM_TEXT} WHERE r.id = ANY($1::uuid[]) ORDER BY r.created_at, r.id`, [ids], 'arbiter_review_summaries');
   }
 
   async detail(id: string): Promise<ReviewDetailRow | undefined> {
@@ -157,15 +179,44 @@ export class ReviewsRepository {
     return rows[0];
   }
 
-  /** Decides a review if it is still pending and its window is open; undefined if someone or something got there first. */
-  async decide(tx: Sql, id: string, status: 'approved' | 'denied', userId: string, note: string | null): Promise<ChangedReview | undefined> {
-    const rows = await tx.$queryRaw<ChangedReview[]>`
-      WITH x AS (
-        UPDATE reviews SET status = ${status}::"ReviewStatus", decided_by = ${userId}::uuid, decided_at = statement_timestamp(), note = ${note}
-         WHERE id = ${id}::uuid AND status = 'pending' AND expires_at > statement_timestamp()
-        RETURNING *
-      )
-      SELECT ${CHANGED} FROM x JOIN agent_events e ON e.id = x.event_row_id`;
+  /**
+   * A person's decision, whole, in ONE statement: the conditional UPDATE (first decision wins; see the class
+   * comment), the verdict in the outbox, the audit entry and the NOTIFY that sends the verdict on commit to the
+   * instance holding the session. Returns the decided review as every view shows it, or undefined if it was no
+   * longer pending. One statement because a waiting agent's latency is this path's round trips.
+   */
+  async decideWithVerdict(tx: SqlTx, d: DecisionInput): Promise<DecidedReview | undefined> {
+    const rows = await tx.query<DecidedReview>(
+      `WITH x AS (
+         UPDATE reviews SET status = $2::"ReviewStatus", decided_by = $3::uuid, decided_at = statement_timestamp(), note = $4
+          WHERE id = $1::uuid AND status = 'pending' AND expires_at > statement_timestamp()
+         RETURNING *
+       ), v AS (
+         INSERT INTO verdicts (id, session_id, event_row_id, event_id, decision, reason, source, review_id, input_sha256)
+         SELECT gen_random_uuid(), x.session_id, x.event_row_id, e.event_id, $5::"Decision", $6, 'review', x.id, x.input_sha256
+           FROM x JOIN agent_events e ON e.id = x.event_row_id
+         RETURNING event_row_id, event_id, decision, source, reason
+       ), audited AS (
+         INSERT INTO audit_entries (actor_type, actor_id, action, target_type, target_id, details, request_id)
+         SELECT 'user', $3, 'review.decide', 'review', x.id::text,
+                jsonb_build_object('decision', $7::text, 'note', $4::text, 'project_id', x.project_id, 'session_id', x.session_id, 'event_id', v.event_id),
+                $8
+           FROM x JOIN v ON v.event_row_id = x.event_row_id
+       )
+       SELECT x.id::text AS id, x.project_id::text AS project_id, x.session_id::text AS session_id, s.external_id AS session_external_id,
+              x.event_row_id::text AS event_row_id, e.event_id, e.kind::text AS kind, e.tool, x.status::text AS status,
+              x.timeout_decision::text AS timeout_decision, x.rule_snapshot->>'reason' AS rule_reason, x.input_sha256,
+              x.created_at, x.expires_at, x.decided_by::text AS decided_by, x.decided_at, x.note,
+              v.decision::text AS verdict_decision, v.source::text AS verdict_source, v.reason AS verdict_reason,
+              COALESCE(s.lease_expires_at > now(), false) AS agent_connected,
+              pg_notify($9, json_build_object('session_id', x.session_id)::text) IS NULL AS notified
+         FROM x
+         JOIN v ON v.event_row_id = x.event_row_id
+         JOIN agent_events e ON e.id = x.event_row_id
+         JOIN agent_sessions s ON s.id = x.session_id`,
+      [d.reviewId, d.status, d.userId, d.note, d.decision, d.reason, d.action, d.requestId ?? null, d.outboxChannel],
+      'arbiter_decide_review',
+    );
     return rows[0];
   }
 
@@ -230,32 +281,30 @@ export class ReviewsRepository {
    * into review_announcements (its key makes a second claimer find a conflict, so each review is announced once), and
    * takes no lock on the review itself, which a person may be deciding at that moment.
    */
-  async claimCreatedAnnouncement(tx: Sql, ids: string[] | undefined, olderThanSeconds = 5, limit = 100): Promise<ReviewRow[]> {
+  async claimCreatedAnnouncement(tx: SqlTx, ids: string[] | undefined, olderThanSeconds = 5, limit = 100): Promise<ReviewRow[]> {
     const claimed = ids
-      ? await tx.$queryRaw<{ review_id: string }[]>`
-          INSERT INTO review_announcements (review_id)
-          SELECT unnest(${ids}::uuid[])
-          ON CONFLICT (review_id) DO NOTHING
-          RETURNING review_id`
-      : await tx.$queryRaw<{ review_id: string }[]>`
-          INSERT INTO review_announcements (review_id)
-          SELECT r.id FROM reviews r
-           WHERE r.created_at > statement_timestamp() - interval '1 hour'
-             AND r.created_at < statement_timestamp() - make_interval(secs => ${olderThanSeconds}::int)
-             AND NOT EXISTS (SELECT 1 FROM review_announcements a WHERE a.review_id = r.id)
-           ORDER BY r.created_at LIMIT ${limit}::int
-          ON CONFLICT (review_id) DO NOTHING
-          RETURNING review_id`;
+      ? await tx.query<{ review_id: string }>(
+          `INSERT INTO review_announcements (review_id)
+           SELECT unnest($1::uuid[])
+           ON CONFLICT (review_id) DO NOTHING
+           RETURNING review_id::text AS review_id`,
+          [ids],
+          'arbiter_claim_review_created',
+        )
+      : await tx.query<{ review_id: string }>(
+          `INSERT INTO review_announcements (review_id)
+           SELECT r.id FROM reviews r
+            WHERE r.created_at > statement_timestamp() - interval '1 hour'
+              AND r.created_at < statement_timestamp() - make_interval(secs => $1::int)
+              AND NOT EXISTS (SELECT 1 FROM review_announcements a WHERE a.review_id = r.id)
+            ORDER BY r.created_at LIMIT $2::int
+           ON CONFLICT (review_id) DO NOTHING
+           RETURNING review_id::text AS review_id`,
+          [olderThanSeconds, limit],
+        );
     return this.summaries(
       tx,
       claimed.map((r) => r.review_id),
     );
-  }
-
-  /** Whether the session's agent holds a live lease right now, on any instance. */
-  async agentConnected(tx: Sql, sessionId: string): Promise<boolean> {
-    const rows = await tx.$queryRaw<{ connected: boolean }[]>`
-      SELECT COALESCE(lease_expires_at > now(), false) AS connected FROM agent_sessions WHERE id = ${sessionId}::uuid`;
-    return rows[0]?.connected ?? false;
   }
 }

@@ -35,7 +35,7 @@ export interface TranscriptRow {
   project_name: string;
   redact_keys: string[];
   /** Null on the single row of a session without events. */
-  seq: bigint | null;
+  seq: string | null;
   event_id: string;
   kind: string;
   tool: string | null;
@@ -134,21 +134,26 @@ export class ShareLinksRepository {
     limiter: { key: string; windowSeconds: number; limit: number };
   }): Promise<{ hits: number; retryAfterSeconds: number; consumed: ConsumedView | undefined }> {
     const { key, windowSeconds: w, limit } = view.limiter;
-    const rows = await this.prisma.$queryRaw<(Partial<ConsumedView> & { hits: number; retry_after: number })[]>`
-      WITH limiter AS (${rateLimitHitSql(key, w)}),
-      consumed AS (
-        UPDATE share_links SET view_count = view_count + 1
-        WHERE token_hash = ${view.tokenHash} AND revoked_at IS NULL AND expires_at > now()
-          AND (max_views IS NULL OR view_count < max_views)
-          AND (SELECT hits FROM limiter) <= ${limit}
-        RETURNING id, session_id, expires_at, max_views, view_count
-      ), logged AS (
-        INSERT INTO share_views (share_id, client_hash, user_agent)
-        SELECT id, ${view.clientHash}, ${view.userAgent} FROM consumed
-        RETURNING share_id
-      )
-      SELECT l.hits, l.retry_after, c.id, c.session_id, c.expires_at, c.max_views, c.view_count
-      FROM limiter l LEFT JOIN (consumed c JOIN logged g ON g.share_id = c.id) ON true`;
+    // The hot path of a popular link: a prepared statement on the pool, no ORM work per view.
+    const { rows } = await this.prisma.pool.query<Partial<ConsumedView> & { hits: number; retry_after: number }>({
+      name: 'arbiter_consume_share_view',
+      text: `
+        WITH limiter AS (${rateLimitHitSql('$1', '$2')}),
+        consumed AS (
+          UPDATE share_links SET view_count = view_count + 1
+          WHERE token_hash = $3 AND revoked_at IS NULL AND expires_at > now()
+            AND (max_views IS NULL OR view_count < max_views)
+            AND (SELECT hits FROM limiter) <= $4::int
+          RETURNING id, session_id, expires_at, max_views, view_count
+        ), logged AS (
+          INSERT INTO share_views (share_id, client_hash, user_agent)
+          SELECT id, $5, $6 FROM consumed
+          RETURNING share_id
+        )
+        SELECT l.hits, l.retry_after, c.id::text AS id, c.session_id::text AS session_id, c.expires_at, c.max_views, c.view_count
+        FROM limiter l LEFT JOIN (consumed c JOIN logged g ON g.share_id = c.id) ON true`,
+      values: [key, w, view.tokenHash, limit, view.clientHash, view.userAgent],
+    });
     const row = rows[0];
     const consumed = row.id
       ? { id: row.id, session_id: row.session_id as string, expires_at: row.expires_at as Date, max_views: row.max_views ?? null, view_count: row.view_count as number }
@@ -187,25 +192,30 @@ export class ShareLinksRepository {
    * statement, one row per event (a session without events gives one row whose event columns are null).
    */
   async transcriptRows(sessionId: string, limit: number): Promise<TranscriptRow[]> {
-    return this.prisma.$queryRaw<TranscriptRow[]>`
-      SELECT s.external_id, s.agent_id AS session_agent_id, s.source, s.created_at AS session_created_at,
-             p.name AS project_name, p.redact_keys,
-             e.seq, e.event_id, e.kind::text AS kind, e.tool, e.input, e.agent_id, e.created_at,
-             e.decision, e.reason, e.verdict_source, e.verdict_at, e.review_status, e.review_decided_at
-      FROM agent_sessions s
-      JOIN projects p ON p.id = s.project_id
-      LEFT JOIN LATERAL (
-        SELECT ev.seq, ev.event_id, ev.kind, ev.tool, ev.input, ev.agent_id, ev.created_at,
-               v.decision::text AS decision, v.reason, v.source::text AS verdict_source, v.created_at AS verdict_at,
-               r.status::text AS review_status, r.decided_at AS review_decided_at
-        FROM agent_events ev
-        LEFT JOIN verdicts v ON v.event_row_id = ev.id
-        LEFT JOIN reviews r ON r.event_row_id = ev.id
-        WHERE ev.session_id = s.id
-        ORDER BY ev.seq
-        LIMIT ${limit}
-      ) e ON true
-      WHERE s.id = ${sessionId}::uuid
-      ORDER BY e.seq`;
+    const { rows } = await this.prisma.pool.query<TranscriptRow>({
+      name: 'arbiter_share_transcript',
+      text: `
+        SELECT s.external_id, s.agent_id AS session_agent_id, s.source, s.created_at AS session_created_at,
+               p.name AS project_name, p.redact_keys,
+               e.seq::text AS seq, e.event_id, e.kind::text AS kind, e.tool, e.input, e.agent_id, e.created_at,
+               e.decision, e.reason, e.verdict_source, e.verdict_at, e.review_status, e.review_decided_at
+        FROM agent_sessions s
+        JOIN projects p ON p.id = s.project_id
+        LEFT JOIN LATERAL (
+          SELECT ev.seq, ev.event_id, ev.kind, ev.tool, ev.input, ev.agent_id, ev.created_at,
+                 v.decision::text AS decision, v.reason, v.source::text AS verdict_source, v.created_at AS verdict_at,
+                 r.status::text AS review_status, r.decided_at AS review_decided_at
+          FROM agent_events ev
+          LEFT JOIN verdicts v ON v.event_row_id = ev.id
+          LEFT JOIN reviews r ON r.event_row_id = ev.id
+          WHERE ev.session_id = s.id
+          ORDER BY ev.seq
+          LIMIT $2::int
+        ) e ON true
+        WHERE s.id = $1::uuid
+        ORDER BY e.seq`,
+      values: [sessionId, limit],
+    });
+    return rows;
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { notifyOnCommit } from '../infra/notify/notify-channel.js';
-import { Prisma } from '../generated/prisma/client.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
+import { type SqlTx, pgTransaction } from '../infra/database/sql-transaction.js';
 import { type NewStreamEvent, type StreamEventRow, streamAppendedChannel } from './stream-event.js';
 
 /**
@@ -28,19 +27,27 @@ export class StreamEventsRepository {
    * A holder left idle in its transaction for 10 s is disconnected by the server, which frees the lock.
    * Returns false when the events were dropped.
    */
-  async append(tx: Prisma.TransactionClient, events: NewStreamEvent[]): Promise<boolean> {
+  async append(tx: SqlTx, events: NewStreamEvent[]): Promise<boolean> {
     if (events.length === 0) return true;
-    await tx.$executeRaw`SAVEPOINT stream_append`;
+    await tx.query('SAVEPOINT stream_append');
     try {
-      await tx.$executeRaw`SELECT set_config('lock_timeout', '2s', true), set_config('idle_in_transaction_session_timeout', '10s', true)`;
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('arbiter_stream_events'))`;
-      const rows = events.map((e) => Prisma.sql`(${e.projectId}::uuid, ${e.type}, ${JSON.stringify(e.payload)}::jsonb)`);
-      await tx.$executeRaw`INSERT INTO stream_events (project_id, type, payload) VALUES ${Prisma.join(rows)}`;
-      await notifyOnCommit(tx, streamAppendedChannel, {});
-      await tx.$executeRaw`RELEASE SAVEPOINT stream_append`;
+      // lock_timeout is set before the lock is asked for: a select list is evaluated left to right. (`IS NULL` turns
+      // the functions' void results into a column type Prisma can read, for callers in a Prisma transaction.)
+      await tx.query(`SELECT set_config('lock_timeout', '2s', true), set_config('idle_in_transaction_session_timeout', '10s', true),
+                             pg_advisory_xact_lock(hashtext('arbiter_stream_events')) IS NULL AS locked`);
+      await tx.query(
+        `WITH appended AS (
+           INSERT INTO stream_events (project_id, type, payload)
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[])
+         )
+         SELECT pg_notify($4, '{}') IS NULL AS notified`,
+        [events.map((e) => e.projectId), events.map((e) => e.type), events.map((e) => JSON.stringify(e.payload)), streamAppendedChannel.name],
+        'arbiter_stream_append',
+      );
+      // The savepoint is left to the commit: this is the transaction's last work.
       return true;
     } catch (err) {
-      await tx.$executeRaw`ROLLBACK TO SAVEPOINT stream_append`;
+      await tx.query('ROLLBACK TO SAVEPOINT stream_append');
       this.logger.warn(`dropped ${events.length} feed event(s) (${events.map((e) => e.type).join(', ')}): ${(err as Error).message}`);
       return false;
     }
@@ -48,9 +55,7 @@ export class StreamEventsRepository {
 
   /** Appends in a transaction of its own, for events that report something already committed (a socket opening). */
   async publish(events: NewStreamEvent[]): Promise<void> {
-    await this.prisma.$transaction(async (tx) => {
-      await this.append(tx, events);
-    });
+    await pgTransaction(this.prisma.pool, (tx) => this.append(tx, events));
   }
 
   /** Events after `id`, oldest first. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { notifyOnCommit } from '../infra/notify/notify-channel.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
+import type { SqlTx } from '../infra/database/sql-transaction.js';
 import type { Position } from '../infra/http/pagination.js';
 import { type WebhookEventType, webhookDueChannel } from './webhook-events.js';
 
@@ -71,15 +71,23 @@ export class WebhooksRepository {
    * transaction of the change it reports. The (webhook, event_key) unique index makes queuing the same event twice a
    * no-op. Wakes the dispatchers on commit when anything was queued.
    */
-  async enqueue(tx: Sql, projectId: string, type: WebhookEventType, eventKey: string, payload: Record<string, unknown>): Promise<number> {
-    const queued = await tx.$executeRaw`
-      INSERT INTO webhook_deliveries (id, webhook_id, event_key, event_type, payload)
-      SELECT gen_random_uuid(), w.id, ${eventKey}, ${type}, ${JSON.stringify(payload)}::jsonb
-        FROM webhooks w
-       WHERE w.project_id = ${projectId}::uuid AND w.disabled_at IS NULL AND ${type} = ANY(w.events)
-      ON CONFLICT (webhook_id, event_key) DO NOTHING`;
-    if (queued > 0) await notifyOnCommit(tx, webhookDueChannel, {});
-    return queued;
+  async enqueue(tx: SqlTx, projectId: string, type: WebhookEventType, eventKey: string, payload: Record<string, unknown>): Promise<number> {
+    const [row] = await tx.query<{ queued: number }>(
+      `WITH queued AS (
+         INSERT INTO webhook_deliveries (id, webhook_id, event_key, event_type, payload)
+         SELECT gen_random_uuid(), w.id, $2, $3, $4::jsonb
+           FROM webhooks w
+          WHERE w.project_id = $1::uuid AND w.disabled_at IS NULL AND $3 = ANY(w.events)
+         ON CONFLICT (webhook_id, event_key) DO NOTHING
+         RETURNING 1
+       ), woken AS (
+         SELECT pg_notify($5, '{}') FROM queued LIMIT 1
+       )
+       SELECT (SELECT count(*)::int FROM queued) AS queued, (SELECT count(*) FROM woken) AS woken`,
+      [projectId, eventKey, type, JSON.stringify(payload), webhookDueChannel.name],
+      'arbiter_webhook_enqueue',
+    );
+    return row.queued;
   }
 
   /**

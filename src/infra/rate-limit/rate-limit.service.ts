@@ -10,17 +10,18 @@ export interface RateLimitState {
 }
 
 /**
- * The counting statement: one hit on `key`, returning `hits` and `retry_after` (seconds). Exported for statements that
- * must count and act in one commit (a share view folds it in as a CTE).
+ * The counting statement: one hit on a key, returning `hits` and `retry_after` (seconds). `key` and `windowSeconds`
+ * name the placeholders that carry them (`$1`, `$2`, …), so statements that must count and act in one commit can fold
+ * it in as a CTE (a share view does).
  */
-export function rateLimitHitSql(key: string, windowSeconds: number): Prisma.Sql {
-  return Prisma.sql`
+export function rateLimitHitSql(key: string, windowSeconds: string): string {
+  return `
     INSERT INTO rate_limit_buckets AS b (key, window_start, hits)
     VALUES (${key}, now(), 1)
     ON CONFLICT (key) DO UPDATE SET
-      hits = CASE WHEN b.window_start <= now() - make_interval(secs => ${windowSeconds}) THEN 1 ELSE b.hits + 1 END,
-      window_start = CASE WHEN b.window_start <= now() - make_interval(secs => ${windowSeconds}) THEN now() ELSE b.window_start END
-    RETURNING hits, CEIL(EXTRACT(EPOCH FROM (window_start + make_interval(secs => ${windowSeconds}) - now())))::int AS retry_after`;
+      hits = CASE WHEN b.window_start <= now() - make_interval(secs => ${windowSeconds}::int) THEN 1 ELSE b.hits + 1 END,
+      window_start = CASE WHEN b.window_start <= now() - make_interval(secs => ${windowSeconds}::int) THEN now() ELSE b.window_start END
+    RETURNING hits, CEIL(EXTRACT(EPOCH FROM (window_start + make_interval(secs => ${windowSeconds}::int) - now())))::int AS retry_after`;
 }
 
 /**
@@ -33,7 +34,12 @@ export class RateLimitService {
 
   /** Counts one hit on `key` and returns the window's count. */
   async hit(key: string, windowSeconds: number): Promise<RateLimitState> {
-    const rows = await this.prisma.$queryRaw<{ hits: number; retry_after: number }[]>(rateLimitHitSql(key, windowSeconds));
+    // Every sign-in attempt and public share request counts here first: a prepared statement on the pool.
+    const { rows } = await this.prisma.pool.query<{ hits: number; retry_after: number }>({
+      name: 'arbiter_rate_limit_hit',
+      text: rateLimitHitSql('$1', '$2'),
+      values: [key, windowSeconds],
+    });
     return { hits: rows[0].hits, retryAfterSeconds: Math.max(1, rows[0].retry_after) };
   }
 
