@@ -7,7 +7,7 @@ import type { RequestContext } from '../infra/http/request-context.js';
 import { RateLimitService } from '../infra/rate-limit/rate-limit.service.js';
 import { type PublicShareStateView, type Transcript, publicShareStateView, remainingViews, shareState } from './dto/share.dto.js';
 import { redact } from './redaction.js';
-import { type ConsumedView, ShareLinksRepository } from './share-links.repository.js';
+import { type ConsumedView, ShareLinksRepository, type TranscriptRow } from './share-links.repository.js';
 import { shareTokenHash } from './share-token.js';
 
 /** A transcript carries at most this many events (the oldest ones), with `truncated: true` past it. */
@@ -38,23 +38,19 @@ export class PublicSharesService {
 
   /** Consumes exactly one view (or none, with the reason) and returns the redacted transcript. */
   async view(token: string, ctx: RequestContext): Promise<Transcript> {
-    const tokenHash = wellFormed(token);
-    const [key, clientHash] = await Promise.all([this.limiterKey(ctx), this.secrets.hmacHex('share-view-client', ctx.ip)]);
-    const { hits, retryAfterSeconds, consumed } = await this.links.consumeView({
-      tokenHash,
-      clientHash,
-      userAgent: ctx.userAgent ?? null,
-      limiter: { key, windowSeconds: this.config.sharePublicRateWindowSeconds, limit: this.config.sharePublicRateLimit },
-    });
-    if (hits > this.config.sharePublicRateLimit) throw rateLimited(retryAfterSeconds);
+    const tokenHash = await this.admit(token, ctx);
+    const consumed = await this.links.consumeView(
+      { tokenHash, clientHash: await this.secrets.hmacHex('share-view-client', ctx.ip), userAgent: ctx.userAgent ?? null },
+      MAX_TRANSCRIPT_EVENTS + 1,
+    );
     if (!consumed) throw await this.whyNot(tokenHash);
-    return this.transcript(consumed);
+    return transcript(consumed.view, consumed.rows);
   }
 
   /**
    * A token that cannot be one we issued answers 404 at once, without any database work; the rest count against the
-   * caller's address, across all instances. The page and the state route pass here; the view route counts inside its
-   * consume statement instead.
+   * caller's address, across all instances. Every public route passes here. The count is its own statement, committed
+   * without waiting for a flush, so one busy address's counter row is not held through the view's commit.
    */
   async admit(token: string, ctx: RequestContext): Promise<string> {
     const tokenHash = wellFormed(token);
@@ -79,32 +75,6 @@ export class PublicSharesService {
     const code = state === 'revoked' ? 'revoked' : state === 'expired' ? 'expired' : 'view_limit_reached';
     return new AppError(code, GONE_MESSAGES[code]);
   }
-
-  private async transcript(view: ConsumedView): Promise<Transcript> {
-    const rows = await this.links.transcriptRows(view.session_id, MAX_TRANSCRIPT_EVENTS + 1);
-    if (rows.length === 0) throw notFound();
-    const first = rows[0];
-    const events = rows.filter((r) => r.seq !== null);
-    return {
-      project: { name: first.project_name },
-      session: { label: first.external_id, agent_id: first.session_agent_id, source: first.source, created_at: first.session_created_at.toISOString() },
-      share: { expires_at: view.expires_at.toISOString(), max_views: view.max_views, view_count: view.view_count, remaining_views: remainingViews(view) },
-      events: events.slice(0, MAX_TRANSCRIPT_EVENTS).map((e) => ({
-        event_id: e.event_id,
-        kind: e.kind,
-        tool: e.tool,
-        agent_id: e.agent_id,
-        input: redact(e.input, first.redact_keys),
-        created_at: e.created_at.toISOString(),
-        verdict:
-          e.decision !== null
-            ? { decision: e.decision, reason: e.reason ?? '', source: e.verdict_source ?? '', created_at: e.verdict_at?.toISOString() ?? '' }
-            : null,
-        review: e.review_status !== null ? { status: e.review_status, decided_at: e.review_decided_at?.toISOString() ?? null } : null,
-      })),
-      truncated: events.length > MAX_TRANSCRIPT_EVENTS,
-    };
-  }
 }
 
 function wellFormed(token: string): string {
@@ -119,4 +89,29 @@ function rateLimited(retryAfterSeconds: number): AppError {
 
 function notFound(): AppError {
   return new AppError('not_found', 'no share link has this token');
+}
+
+/** What a consumed view shows: the redacted transcript, from the rows the consume statement read. */
+function transcript(view: ConsumedView, rows: TranscriptRow[]): Transcript {
+  const first = rows[0];
+  const events = rows.filter((r) => r.seq !== null);
+  return {
+    project: { name: first.project_name },
+    session: { label: first.external_id, agent_id: first.session_agent_id, source: first.source, created_at: first.session_created_at.toISOString() },
+    share: { expires_at: view.expires_at.toISOString(), max_views: view.max_views, view_count: view.view_count, remaining_views: remainingViews(view) },
+    events: events.slice(0, MAX_TRANSCRIPT_EVENTS).map((e) => ({
+      event_id: e.event_id,
+      kind: e.kind,
+      tool: e.tool,
+      agent_id: e.agent_id,
+      input: redact(e.input, first.redact_keys),
+      created_at: e.created_at.toISOString(),
+      verdict:
+        e.decision !== null
+          ? { decision: e.decision, reason: e.reason ?? '', source: e.verdict_source ?? '', created_at: e.verdict_at?.toISOString() ?? '' }
+          : null,
+      review: e.review_status !== null ? { status: e.review_status, decided_at: e.review_decided_at?.toISOString() ?? null } : null,
+    })),
+    truncated: events.length > MAX_TRANSCRIPT_EVENTS,
+  };
 }

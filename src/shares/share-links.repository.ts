@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client.js';
-import { rateLimitHitSql } from '../infra/rate-limit/rate-limit.service.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import type { Position } from '../infra/http/pagination.js';
 
@@ -53,7 +52,6 @@ export interface TranscriptRow {
 /** What a consumed view hands on to the transcript read. */
 export interface ConsumedView {
   id: string;
-  session_id: string;
   expires_at: Date;
   max_views: number | null;
   view_count: number;
@@ -115,50 +113,57 @@ export class ShareLinksRepository {
   }
 
   /**
-   * Counts the caller against the public rate limit and, if within it, uses one view of the link and logs it, all in
-   * ONE statement (one round trip, one commit).
+   * Uses one view of the link, logs it, and reads what the view shows (the session, its project, and its first
+   * `limit` events in arrival order with their verdicts and reviews, one row per event; a session without events gives
+   * one row whose event columns are null): ONE statement. Undefined when the link is unknown, revoked, expired or out
+   * of views.
    *
    * The view is the issue's conditional UPDATE: the check and the increment cannot be separated by a concurrent
    * viewer, because concurrent callers queue on the row lock and each re-evaluates the WHERE clause against the
    * committed count, so at most `max_views` of them ever get a row back. The share_views insert rides in the same
-   * statement, hence the same transaction.
-   *
-   * The limiter step is RateLimitService's own counting statement on the same key, folded in so that a view does not
-   * cost a second statement and commit; the state and page routes count through RateLimitService.hit. Locks are always taken limiter row first, then share row, so no two of these
-   * statements can deadlock.
+   * statement, hence the same transaction. (The caller's rate limit is counted just before, by RateLimitService.)
+   * One statement rather than a view and then a read, because on a popular link every round trip is paid per view.
    */
-  async consumeView(view: {
-    tokenHash: string;
-    clientHash: string;
-    userAgent: string | null;
-    limiter: { key: string; windowSeconds: number; limit: number };
-  }): Promise<{ hits: number; retryAfterSeconds: number; consumed: ConsumedView | undefined }> {
-    const { key, windowSeconds: w, limit } = view.limiter;
-    // The hot path of a popular link: a prepared statement on the pool, no ORM work per view.
-    const { rows } = await this.prisma.pool.query<Partial<ConsumedView> & { hits: number; retry_after: number }>({
+  async consumeView(view: { tokenHash: string; clientHash: string; userAgent: string | null }, limit: number): Promise<{ view: ConsumedView; rows: TranscriptRow[] } | undefined> {
+    const { rows } = await this.prisma.pool.query<TranscriptRow & { share_id: string; share_expires_at: Date; max_views: number | null; view_count: number }>({
       name: 'arbiter_consume_share_view',
       text: `
-        WITH limiter AS (${rateLimitHitSql('$1', '$2')}),
-        consumed AS (
+        WITH consumed AS (
           UPDATE share_links SET view_count = view_count + 1
-          WHERE token_hash = $3 AND revoked_at IS NULL AND expires_at > now()
+          WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
             AND (max_views IS NULL OR view_count < max_views)
-            AND (SELECT hits FROM limiter) <= $4::int
           RETURNING id, session_id, expires_at, max_views, view_count
         ), logged AS (
           INSERT INTO share_views (share_id, client_hash, user_agent)
-          SELECT id, $5, $6 FROM consumed
+          SELECT id, $2, $3 FROM consumed
           RETURNING share_id
         )
-        SELECT l.hits, l.retry_after, c.id::text AS id, c.session_id::text AS session_id, c.expires_at, c.max_views, c.view_count
-        FROM limiter l LEFT JOIN (consumed c JOIN logged g ON g.share_id = c.id) ON true`,
-      values: [key, w, view.tokenHash, limit, view.clientHash, view.userAgent],
+        SELECT c.id::text AS share_id, c.expires_at AS share_expires_at, c.max_views, c.view_count,
+               s.external_id, s.agent_id AS session_agent_id, s.source, s.created_at AS session_created_at,
+               p.name AS project_name, p.redact_keys,
+               e.seq::text AS seq, e.event_id, e.kind::text AS kind, e.tool, e.input, e.agent_id, e.created_at,
+               e.decision, e.reason, e.verdict_source, e.verdict_at, e.review_status, e.review_decided_at
+        FROM consumed c
+        JOIN logged g ON g.share_id = c.id
+        JOIN agent_sessions s ON s.id = c.session_id
+        JOIN projects p ON p.id = s.project_id
+        LEFT JOIN LATERAL (
+          SELECT ev.seq, ev.event_id, ev.kind, ev.tool, ev.input, ev.agent_id, ev.created_at,
+                 v.decision::text AS decision, v.reason, v.source::text AS verdict_source, v.created_at AS verdict_at,
+                 r.status::text AS review_status, r.decided_at AS review_decided_at
+          FROM agent_events ev
+          LEFT JOIN verdicts v ON v.event_row_id = ev.id
+          LEFT JOIN reviews r ON r.event_row_id = ev.id
+          WHERE ev.session_id = s.id
+          ORDER BY ev.seq
+          LIMIT $4::int
+        ) e ON true
+        ORDER BY e.seq`,
+      values: [view.tokenHash, view.clientHash, view.userAgent, limit],
     });
-    const row = rows[0];
-    const consumed = row.id
-      ? { id: row.id, session_id: row.session_id as string, expires_at: row.expires_at as Date, max_views: row.max_views ?? null, view_count: row.view_count as number }
-      : undefined;
-    return { hits: row.hits, retryAfterSeconds: Math.max(1, row.retry_after), consumed };
+    if (rows.length === 0) return undefined;
+    const first = rows[0];
+    return { view: { id: first.share_id, expires_at: first.share_expires_at, max_views: first.max_views, view_count: first.view_count }, rows };
   }
 
   /** Newest first, `limit + 1` rows. */
@@ -187,35 +192,4 @@ export class ShareLinksRepository {
         FOR UPDATE SKIP LOCKED)`;
   }
 
-  /**
-   * The session, its project, and its first `limit` events in arrival order with their verdicts and reviews: one
-   * statement, one row per event (a session without events gives one row whose event columns are null).
-   */
-  async transcriptRows(sessionId: string, limit: number): Promise<TranscriptRow[]> {
-    const { rows } = await this.prisma.pool.query<TranscriptRow>({
-      name: 'arbiter_share_transcript',
-      text: `
-        SELECT s.external_id, s.agent_id AS session_agent_id, s.source, s.created_at AS session_created_at,
-               p.name AS project_name, p.redact_keys,
-               e.seq::text AS seq, e.event_id, e.kind::text AS kind, e.tool, e.input, e.agent_id, e.created_at,
-               e.decision, e.reason, e.verdict_source, e.verdict_at, e.review_status, e.review_decided_at
-        FROM agent_sessions s
-        JOIN projects p ON p.id = s.project_id
-        LEFT JOIN LATERAL (
-          SELECT ev.seq, ev.event_id, ev.kind, ev.tool, ev.input, ev.agent_id, ev.created_at,
-                 v.decision::text AS decision, v.reason, v.source::text AS verdict_source, v.created_at AS verdict_at,
-                 r.status::text AS review_status, r.decided_at AS review_decided_at
-          FROM agent_events ev
-          LEFT JOIN verdicts v ON v.event_row_id = ev.id
-          LEFT JOIN reviews r ON r.event_row_id = ev.id
-          WHERE ev.session_id = s.id
-          ORDER BY ev.seq
-          LIMIT $2::int
-        ) e ON true
-        WHERE s.id = $1::uuid
-        ORDER BY e.seq`,
-      values: [sessionId, limit],
-    });
-    return rows;
-  }
 }

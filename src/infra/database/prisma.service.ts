@@ -9,24 +9,23 @@ import { redactedUrl } from './pg-url.js';
 /**
  * The one database client. Prisma runs on adapter-pg over `pool`, and hot paths that need a single atomic statement
  * use the same pool through tagged `$queryRaw` (or `pool.query` with parameters).
+ *
+ * `bookkeepingPool` is a few more connections with `synchronous_commit = off`, for writes whose loss in a database
+ * crash is harmless: rate-limit counters and verdict acks (a lost ack only means the verdict is sent again). A commit
+ * there does not wait for its WAL flush, so a hot counter row (one address hammering a share link) is held for
+ * microseconds instead of a disk flush. Everything that decides anything commits on `pool`, synchronously.
  */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PrismaService.name);
   readonly pool: pg.Pool;
+  readonly bookkeepingPool: pg.Pool;
 
   constructor(@Inject(ARBITER_CONFIG) private readonly config: ArbiterConfig) {
-    const pool = new pg.Pool({
-      connectionString: config.databaseUrl,
-      max: config.dbPoolSize,
-      connectionTimeoutMillis: 5000,
-      idleTimeoutMillis: 30_000,
-      keepAlive: true,
-    });
-    // A dropped idle connection (database restart) must not crash the process; the pool replaces it.
-    pool.on('error', (err) => Logger.warn(`idle database connection failed: ${err.message}`, PrismaService.name));
+    const pool = newPool(config, config.dbPoolSize);
     super({ adapter: new PrismaPg(pool) });
     this.pool = pool;
+    this.bookkeepingPool = newPool(config, Math.min(4, config.dbPoolSize), 'synchronous_commit=off');
   }
 
   async onModuleInit(): Promise<void> {
@@ -42,7 +41,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
   async onApplicationShutdown(): Promise<void> {
     await this.$disconnect().catch(() => undefined);
     // pool.end() waits for every checked-out client; one stuck in a broken transaction must not hang the shutdown.
-    const ended = this.pool.end().catch((err: Error) => this.logger.warn(`closing the pool: ${err.message}`));
+    const ended = Promise.all([this.pool, this.bookkeepingPool].map((p) => p.end().catch((err: Error) => this.logger.warn(`closing the pool: ${err.message}`))));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
@@ -53,4 +52,18 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
     await Promise.race([ended, timeout]);
     clearTimeout(timer);
   }
+}
+
+function newPool(config: ArbiterConfig, max: number, setting?: string): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: config.databaseUrl,
+    max,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    ...(setting ? { options: `-c ${setting}` } : {}),
+  });
+  // A dropped idle connection (database restart) must not crash the process; the pool replaces it.
+  pool.on('error', (err) => Logger.warn(`idle database connection failed: ${err.message}`, PrismaService.name));
+  return pool;
 }

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { Prisma } from '../../generated/prisma/client.js';
 import { PrismaService } from '../database/prisma.service.js';
 
 export interface RateLimitState {
@@ -10,19 +9,16 @@ export interface RateLimitState {
 }
 
 /**
- * The counting statement: one hit on a key, returning `hits` and `retry_after` (seconds). `key` and `windowSeconds`
- * name the placeholders that carry them (`$1`, `$2`, …), so statements that must count and act in one commit can fold
- * it in as a CTE (a share view does).
+ * The counting statement: one hit on `$1` (the key) in a window of `$2` seconds, returning `hits` and `retry_after`
+ * (seconds).
  */
-export function rateLimitHitSql(key: string, windowSeconds: string): string {
-  return `
+const RATE_LIMIT_HIT_SQL = `
     INSERT INTO rate_limit_buckets AS b (key, window_start, hits)
-    VALUES (${key}, now(), 1)
+    VALUES ($1, now(), 1)
     ON CONFLICT (key) DO UPDATE SET
-      hits = CASE WHEN b.window_start <= now() - make_interval(secs => ${windowSeconds}::int) THEN 1 ELSE b.hits + 1 END,
-      window_start = CASE WHEN b.window_start <= now() - make_interval(secs => ${windowSeconds}::int) THEN now() ELSE b.window_start END
-    RETURNING hits, CEIL(EXTRACT(EPOCH FROM (window_start + make_interval(secs => ${windowSeconds}::int) - now())))::int AS retry_after`;
-}
+      hits = CASE WHEN b.window_start <= now() - make_interval(secs => $2::int) THEN 1 ELSE b.hits + 1 END,
+      window_start = CASE WHEN b.window_start <= now() - make_interval(secs => $2::int) THEN now() ELSE b.window_start END
+    RETURNING hits, CEIL(EXTRACT(EPOCH FROM (window_start + make_interval(secs => $2::int) - now())))::int AS retry_after`;
 
 /**
  * Fixed-window counters kept in PostgreSQL, so a limit holds across every instance. Each operation is one statement:
@@ -34,10 +30,11 @@ export class RateLimitService {
 
   /** Counts one hit on `key` and returns the window's count. */
   async hit(key: string, windowSeconds: number): Promise<RateLimitState> {
-    // Every sign-in attempt and public share request counts here first: a prepared statement on the pool.
-    const { rows } = await this.prisma.pool.query<{ hits: number; retry_after: number }>({
+    // Every sign-in attempt and public share request counts here first: a prepared statement, committed without
+    // waiting for its flush (a count lost in a database crash is harmless; see PrismaService.bookkeepingPool).
+    const { rows } = await this.prisma.bookkeepingPool.query<{ hits: number; retry_after: number }>({
       name: 'arbiter_rate_limit_hit',
-      text: rateLimitHitSql('$1', '$2'),
+      text: RATE_LIMIT_HIT_SQL,
       values: [key, windowSeconds],
     });
     return { hits: rows[0].hits, retryAfterSeconds: Math.max(1, rows[0].retry_after) };
