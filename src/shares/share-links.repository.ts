@@ -57,8 +57,9 @@ export interface ConsumedView {
   view_count: number;
 }
 
-const SHARE_COLUMNS = Prisma.sql`id, session_id, created_by, created_at, expires_at, max_views, view_count, revoked_at, revoked_by,
+const SHARE_COLUMNS_TEXT = `id, session_id, created_by, created_at, expires_at, max_views, view_count, revoked_at, revoked_by,
   (expires_at <= now()) AS expired`;
+const SHARE_COLUMNS = Prisma.raw(SHARE_COLUMNS_TEXT);
 
 type Sql = Pick<Prisma.TransactionClient, '$queryRaw'>;
 
@@ -90,8 +91,13 @@ export class ShareLinksRepository {
     return rows[0];
   }
 
+  /** The public routes' read (every page load and state check): a prepared statement on the pool. */
   async findByTokenHash(tokenHash: string): Promise<ShareRow | undefined> {
-    const rows = await this.prisma.$queryRaw<ShareRow[]>`SELECT ${SHARE_COLUMNS} FROM share_links WHERE token_hash = ${tokenHash}`;
+    const { rows } = await this.prisma.pool.query<ShareRow>({
+      name: 'arbiter_share_by_token',
+      text: `SELECT ${SHARE_COLUMNS_TEXT} FROM share_links WHERE token_hash = $1`,
+      values: [tokenHash],
+    });
     return rows[0];
   }
 

@@ -58,15 +58,22 @@ export class StreamEventsRepository {
     await pgTransaction(this.prisma.pool, (tx) => this.append(tx, events));
   }
 
-  /** Events after `id`, oldest first. */
+  /** Events after `id`, oldest first. Every instance runs it on every append while it has clients: raw, prepared. */
   async after(id: bigint, limit: number): Promise<StreamEventRow[]> {
-    return this.prisma.$queryRaw<StreamEventRow[]>`
-      SELECT id, project_id::text AS project_id, type, payload, created_at
-        FROM stream_events WHERE id > ${id}::bigint ORDER BY id LIMIT ${limit}::int`;
+    const { rows } = await this.prisma.pool.query<Omit<StreamEventRow, 'id'> & { id: string }>({
+      name: 'arbiter_stream_after',
+      text: `SELECT s.id::text AS id, s.project_id::text AS project_id, s.type, s.payload, s.created_at
+               FROM stream_events s WHERE s.id > $1::bigint ORDER BY s.id LIMIT $2::int`,
+      values: [id.toString(), limit],
+    });
+    return rows.map((r) => ({ ...r, id: BigInt(r.id) }));
   }
 
   async latestId(): Promise<bigint> {
-    const rows = await this.prisma.$queryRaw<{ id: bigint }[]>`SELECT COALESCE(max(id), 0)::bigint AS id FROM stream_events`;
+    const { rows } = await this.prisma.pool.query<{ id: string }>({
+      name: 'arbiter_stream_latest_id',
+      text: 'SELECT COALESCE(max(id), 0)::text AS id FROM stream_events',
+    });
     return BigInt(rows[0].id);
   }
 

@@ -21,6 +21,10 @@ const PRUNE_EVERY_MS = 60_000;
  * This instance's fan-out of the event log to its SSE clients. Whichever instance appends an event NOTIFYs; every
  * instance then reads the rows after the last one it read, in id order (which is commit order, see
  * StreamEventsRepository.append), and hands each to its clients.
+ *
+ * An instance without clients reads nothing on a notification (appends come with every review; reading them for
+ * nobody cost every instance a query per append) and only moves its position to the log's end on the poll, so a
+ * first client is handed at most a poll's worth of rows it then skips (SseConnection drops rows it has passed).
  */
 @Injectable()
 export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -33,6 +37,8 @@ export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutd
   private pulling: Promise<void> | undefined;
   private pullAgain = false;
   private pruning: Promise<unknown> | undefined;
+  /** Counts subscriptions, so an idle position read that raced a new client is not applied. */
+  private subscriptions = 0;
 
   constructor(
     @Inject(ARBITER_CONFIG) private readonly config: ArbiterConfig,
@@ -43,7 +49,9 @@ export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutd
 
   onApplicationBootstrap(): void {
     this.stop.push(
-      this.notify.subscribe(streamAppendedChannel, () => this.pull()),
+      this.notify.subscribe(streamAppendedChannel, () => {
+        if (this.subscribers.size > 0) this.pull();
+      }),
       this.notify.onReconnect(() => this.pull()),
     );
     void this.migrations.whenCurrent().then(async () => {
@@ -54,7 +62,7 @@ export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutd
         this.logger.warn(`reading the event log position failed: ${(err as Error).message}`);
       }
       this.started = true;
-      const poll = setInterval(() => this.pull(), POLL_EVERY_MS);
+      const poll = setInterval(() => (this.subscribers.size > 0 ? this.pull() : this.followIdle()), POLL_EVERY_MS);
       const prune = setInterval(() => this.prune(), PRUNE_EVERY_MS);
       poll.unref();
       prune.unref();
@@ -81,13 +89,15 @@ export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutd
       subscriber.end();
       return () => undefined;
     }
+    this.subscriptions++;
     this.subscribers.add(subscriber);
     return () => this.subscribers.delete(subscriber);
   }
 
   /** The id of the last event this instance handed out: a new client without Last-Event-ID starts after it. */
   async position(): Promise<bigint> {
-    return this.started ? this.lastId : this.events.latestId();
+    // Without clients the position trails the log by up to a poll; a new client starts at the log's end.
+    return this.started && this.subscribers.size > 0 ? this.lastId : this.events.latestId();
   }
 
   get subscriberCount(): number {
@@ -103,6 +113,25 @@ export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutd
     }
     this.pulling = this.readNew()
       .catch((err: Error) => this.logger.warn(`reading the event log failed: ${err.message}`))
+      .finally(() => {
+        this.pulling = undefined;
+        if (this.pullAgain) {
+          this.pullAgain = false;
+          this.pull();
+        }
+      });
+  }
+
+  /** Without clients: moves the position to the log's end (one index-only read), unless a client arrived meanwhile. */
+  private followIdle(): void {
+    if (!this.started || this.stopped || this.pulling) return;
+    const generation = this.subscriptions;
+    this.pulling = this.events
+      .latestId()
+      .then((latest) => {
+        if (this.subscriptions === generation && this.subscribers.size === 0 && latest > this.lastId) this.lastId = latest;
+      })
+      .catch((err: Error) => this.logger.warn(`reading the event log position failed: ${err.message}`))
       .finally(() => {
         this.pulling = undefined;
         if (this.pullAgain) {

@@ -168,6 +168,30 @@ describe('GET /api/stream', () => {
     expect(status.rows[0].status).toBe('approved');
   });
 
+  it('starts a new client on an instance that had none at the log\'s end, then sends it everything new', async () => {
+    // An instance without clients does not read the log on each append; its first client must still start at the end.
+    const three = await startApp(db.url);
+    try {
+      const agent = await agentOn(one, 'idle-instance');
+      for (let n = 0; n < 3; n++) await agent.decide(`before-${n}`, { ...DESTRUCTIVE });
+      const before = await agent.decide('before-last', { ...DESTRUCTIVE });
+      await waitFor('the earlier reviews to be logged', async () => {
+        const { rows } = await db.pool.query("SELECT 1 FROM stream_events WHERE type = 'review.created' AND payload->>'review_id' = $1", [before.review_id]);
+        return rows.length > 0 ? true : undefined;
+      });
+      const end = BigInt((await db.pool.query('SELECT max(id)::text AS id FROM stream_events')).rows[0].id as string);
+
+      const feed = await open(three, viewer.token);
+      const fresh = await agent.decide('after-open', { ...DESTRUCTIVE });
+      await feed.next((e) => e.event === 'review.created' && e.data.data.review_id === fresh.review_id);
+      expect(feed.events.length).toBeGreaterThan(0);
+      expect(feed.events.every((e) => BigInt(e.id!) > end)).toBe(true);
+      feed.close();
+    } finally {
+      await three.close();
+    }
+  });
+
   it('is for signed-in people only', async () => {
     const anonymous = await open(one, undefined);
     expect(anonymous.status).toBe(401);
