@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../infra/database/prisma.service.js';
+import { MicroBatcher } from '../infra/scheduling/micro-batcher.js';
 import type { RuleSnapshot } from '../policies/policy-engine.js';
 import type { EventFrame, PendingFrame, VerdictFrame } from './protocol.js';
 
@@ -12,6 +13,14 @@ export interface EventToRecord {
   ruleAction: 'allow' | 'block' | 'review';
   rule: RuleSnapshot | null;
 }
+
+/** Events recorded together at most (one per session: a connection sends its next event after its verdict). */
+const MAX_BATCH = 128;
+/** Batched statements under way at once; more events wait for the next batch. */
+const MAX_BATCHES_IN_FLIGHT = 2;
+
+type VerdictRequest = { e: EventToRecord; decision: 'allow' | 'block'; reason: string };
+type Settled = { ok: RecordOutcome } | { error: unknown };
 
 export type RecordOutcome =
   | { kind: 'verdict'; frame: VerdictFrame; verdictId: string }
@@ -39,9 +48,107 @@ const HELD = `
  */
 @Injectable()
 export class EventRecorderRepository {
+  /**
+   * Policy verdicts are recorded in batches: under load, one statement and one commit carry the events that arrived
+   * while the previous statement ran, instead of a statement, a commit and a server wake-up each. A lone event goes
+   * out at once, alone. See MicroBatcher.
+   */
+  private readonly verdicts = new MicroBatcher<VerdictRequest, Settled>((batch) => this.recordVerdictBatch(batch), MAX_BATCH, MAX_BATCHES_IN_FLIGHT);
+
   constructor(private readonly prisma: PrismaService) {}
 
   async recordVerdict(e: EventToRecord, decision: 'allow' | 'block', reason: string): Promise<RecordOutcome> {
+    const settled = await this.verdicts.submit({ e, decision, reason });
+    if ('error' in settled) throw settled.error;
+    return settled.ok;
+  }
+
+  /**
+   * The batch as ONE statement, with the same guarantees per event as the single-event statement below. Session rows
+   * are share-locked in id order, as the lease statements lock them, so two multi-row statements cannot deadlock.
+   */
+  private async recordVerdictBatch(batch: VerdictRequest[]): Promise<Settled[]> {
+    if (batch.length === 1) return [await this.settle(() => this.recordOneVerdict(batch[0]))];
+    let rows: { held: boolean; verdict_id: string | null }[];
+    try {
+      const params = batch.map((b) => this.eventParams(b.e));
+      const column = (i: number) => params.map((p) => p[i]);
+      ({ rows } = await this.prisma.pool.query<{ held: boolean; verdict_id: string | null }>({
+        name: 'arbiter_record_verdicts',
+        text: `WITH input AS (
+           SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::"EventKind"[], $5::text[], $6::jsonb[], $7::text[], $8::text[],
+                                $9::"RuleAction"[], $10::uuid[], $11::jsonb[], $12::"Decision"[], $13::text[])
+             WITH ORDINALITY AS i(session_id, epoch, event_id, kind, tool, input, agent_id, input_sha256, rule_action, rule_id, rule_snapshot, decision, reason, n)
+         ),
+         held AS (
+           SELECT s.id, s.epoch FROM agent_sessions s JOIN api_keys k ON k.id = s.api_key_id
+            WHERE (s.id, s.epoch) IN (SELECT session_id, epoch FROM input) AND k.revoked_at IS NULL
+            ORDER BY s.id
+            FOR SHARE OF s
+         ),
+         ev AS (
+           INSERT INTO agent_events (id, session_id, event_id, kind, tool, input, agent_id, input_sha256, rule_action, rule_id, rule_snapshot)
+           SELECT gen_random_uuid(), i.session_id, i.event_id, i.kind, i.tool, i.input, i.agent_id, i.input_sha256, i.rule_action, i.rule_id, i.rule_snapshot
+             FROM input i JOIN held h ON h.id = i.session_id AND h.epoch = i.epoch
+            ORDER BY i.n
+           ON CONFLICT (session_id, event_id) DO NOTHING
+           RETURNING id, session_id, event_id
+         ),
+         v AS (
+           INSERT INTO verdicts (id, session_id, event_row_id, event_id, decision, reason, source, input_sha256)
+           SELECT DISTINCT ON (ev.id) gen_random_uuid(), ev.session_id, ev.id, ev.event_id, i.decision, i.reason, 'policy', i.input_sha256
+             FROM ev JOIN input i ON i.session_id = ev.session_id AND i.event_id = ev.event_id
+            ORDER BY ev.id, i.n
+           RETURNING id, session_id, event_id
+         )
+         SELECT h.id IS NOT NULL AS held, v.id AS verdict_id
+           FROM input i
+           LEFT JOIN held h ON h.id = i.session_id AND h.epoch = i.epoch
+           LEFT JOIN v ON v.session_id = i.session_id AND v.event_id = i.event_id
+          ORDER BY i.n`,
+        values: [
+          ...Array.from({ length: 11 }, (_, i) => column(i)),
+          batch.map((b) => b.decision),
+          batch.map((b) => b.reason),
+        ],
+      }));
+    } catch (err) {
+      // One event's input PostgreSQL cannot store (22P05, 22P02) fails the whole statement: record them one by one,
+      // so only that event is refused.
+      const code = (err as { code?: string }).code;
+      if (code === '22P05' || code === '22P02') return Promise.all(batch.map((b) => this.settle(() => this.recordOneVerdict(b))));
+      throw err;
+    }
+    return Promise.all(
+      batch.map((b, n) =>
+        this.settle(async () => {
+          const row = rows[n];
+          if (!row.held) return { kind: 'not_held' } as const;
+          if (!row.verdict_id) return this.existing(b.e.sessionId, b.e.frame.event_id);
+          return this.verdictOutcome(b, row.verdict_id);
+        }),
+      ),
+    );
+  }
+
+  private async settle(fn: () => Promise<RecordOutcome>): Promise<Settled> {
+    try {
+      return { ok: await fn() };
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  private verdictOutcome({ e, decision, reason }: VerdictRequest, verdictId: string): RecordOutcome {
+    return {
+      kind: 'verdict',
+      verdictId,
+      frame: { type: 'verdict', event_id: e.frame.event_id, decision, reason, source: 'policy', review_id: null, input_sha256: e.inputSha256 },
+    };
+  }
+
+  private async recordOneVerdict(r: VerdictRequest): Promise<RecordOutcome> {
+    const { e, decision, reason } = r;
     const { rows } = await this.prisma.pool.query<{ held: number; verdict_id: string | null }>({
       name: 'arbiter_record_verdict',
       text: `WITH ${HELD},
@@ -55,11 +162,7 @@ export class EventRecorderRepository {
     });
     if (!rows[0].held) return { kind: 'not_held' };
     if (!rows[0].verdict_id) return this.existing(e.sessionId, e.frame.event_id);
-    return {
-      kind: 'verdict',
-      verdictId: rows[0].verdict_id,
-      frame: { type: 'verdict', event_id: e.frame.event_id, decision, reason, source: 'policy', review_id: null, input_sha256: e.inputSha256 },
-    };
+    return this.verdictOutcome(r, rows[0].verdict_id);
   }
 
   async recordReview(e: EventToRecord, timeoutDecision: 'allow' | 'block', timeoutSeconds: number): Promise<RecordOutcome> {

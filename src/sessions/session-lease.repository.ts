@@ -23,6 +23,15 @@ export interface Claim {
 }
 
 /**
+ * The sessions of `$1` (ids) still at the epochs `$2`, locked in id order: every statement that locks several session
+ * rows takes them in that order (EventRecorderRepository's batch too), so no two of them can deadlock.
+ */
+const LOCK_HELD_IN_ID_ORDER = `
+  SELECT s.id FROM agent_sessions s JOIN unnest($1::uuid[], $2::int[]) AS h(id, epoch) ON s.id = h.id AND s.epoch = h.epoch
+   ORDER BY s.id
+   FOR NO KEY UPDATE OF s`;
+
+/**
  * The one-live-connection-per-session lease, kept in the agent_sessions row and fenced by `epoch`. Every method is a
  * single statement, so two logins racing for one session cannot both win.
  */
@@ -61,10 +70,10 @@ export class SessionLeaseRepository {
     if (held.length === 0) return new Set();
     const { rows } = await this.prisma.pool.query<{ id: string }>({
       name: 'arbiter_renew_leases',
-      text: `UPDATE agent_sessions AS s
-         SET lease_expires_at = now() + make_interval(secs => $3), last_seen_at = now()
-       FROM unnest($1::uuid[], $2::int[]) AS h(id, epoch)
-       WHERE s.id = h.id AND s.epoch = h.epoch
+      text: `WITH target AS (${LOCK_HELD_IN_ID_ORDER})
+       UPDATE agent_sessions AS s
+          SET lease_expires_at = now() + make_interval(secs => $3), last_seen_at = now()
+         FROM target WHERE s.id = target.id
        RETURNING s.id`,
       values: [held.map((h) => h.sessionId), held.map((h) => h.epoch), leaseSeconds],
     });
@@ -76,10 +85,10 @@ export class SessionLeaseRepository {
     if (held.length === 0) return;
     await this.prisma.pool.query({
       name: 'arbiter_release_leases',
-      text: `UPDATE agent_sessions AS s
-         SET lease_expires_at = NULL, connection_id = NULL, instance_id = NULL, last_seen_at = now()
-       FROM unnest($1::uuid[], $2::int[]) AS h(id, epoch)
-       WHERE s.id = h.id AND s.epoch = h.epoch`,
+      text: `WITH target AS (${LOCK_HELD_IN_ID_ORDER})
+       UPDATE agent_sessions AS s
+          SET lease_expires_at = NULL, connection_id = NULL, instance_id = NULL, last_seen_at = now()
+         FROM target WHERE s.id = target.id`,
       values: [held.map((h) => h.sessionId), held.map((h) => h.epoch)],
     });
   }
