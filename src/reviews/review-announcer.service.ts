@@ -23,6 +23,8 @@ const isWebhookType = (t: string): t is WebhookEventType => (WEBHOOK_EVENT_TYPES
 /**
  * Tells the dashboard feed and the project's webhooks about a review, inside the transaction that changed it: the
  * stream event and the webhook deliveries commit with the change or not at all. Calls go out later, from the queue.
+ * One exception: a person's decision is committed alone, for the waiting agent's sake, and announced right after
+ * (`announceCommitted`; review.decided goes to the feed only).
  */
 @Injectable()
 export class ReviewAnnouncer implements OnModuleInit, OnApplicationShutdown {
@@ -64,6 +66,18 @@ export class ReviewAnnouncer implements OnModuleInit, OnApplicationShutdown {
       });
     } catch (err) {
       this.logger.warn(`review.created for ${reviewId} was not announced yet (the sweeper will): ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Announces changes already committed, in a transaction of its own. Never fails the caller: the change stands, and
+   * a failure to announce it is logged.
+   */
+  async announceCommitted(announcements: Announcement[]): Promise<void> {
+    try {
+      await pgTransaction(this.prisma.pool, (tx) => this.announce(tx, announcements));
+    } catch (err) {
+      this.logger.warn(`announcing ${announcements.map((a) => `${a.type} ${a.review.id}`).join(', ')} failed: ${(err as Error).message}`);
     }
   }
 

@@ -182,8 +182,9 @@ export class ReviewsRepository {
   /**
    * A person's decision, whole, in ONE statement: the conditional UPDATE (first decision wins; see the class
    * comment), the verdict in the outbox, the audit entry and the NOTIFY that sends the verdict on commit to the
-   * instance holding the session. Returns the decided review as every view shows it, or undefined if it was no
-   * longer pending. One statement because a waiting agent's latency is this path's round trips.
+   * instance holding the session (carrying the verdict itself when it fits the payload limit, so that instance need
+   * not read it back). Returns the decided review as every view shows it, or undefined if it was no longer pending.
+   * One statement because a waiting agent's latency is this path's round trips.
    */
   async decideWithVerdict(tx: SqlTx, d: DecisionInput): Promise<DecidedReview | undefined> {
     const rows = await tx.query<DecidedReview>(
@@ -209,11 +210,16 @@ export class ReviewsRepository {
               x.created_at, x.expires_at, x.decided_by::text AS decided_by, x.decided_at, x.note,
               v.decision::text AS verdict_decision, v.source::text AS verdict_source, v.reason AS verdict_reason,
               COALESCE(s.lease_expires_at > now(), false) AS agent_connected,
-              pg_notify($9, json_build_object('session_id', x.session_id)::text) IS NULL AS notified
+              pg_notify($9, CASE WHEN octet_length(n.with_verdict) < 7000 THEN n.with_verdict ELSE json_build_object('session_id', x.session_id)::text END) IS NULL AS notified
          FROM x
          JOIN v ON v.event_row_id = x.event_row_id
          JOIN agent_events e ON e.id = x.event_row_id
-         JOIN agent_sessions s ON s.id = x.session_id`,
+         JOIN agent_sessions s ON s.id = x.session_id
+         CROSS JOIN LATERAL (
+           SELECT json_build_object('session_id', x.session_id, 'verdict', json_build_object(
+                    'type', 'verdict', 'event_id', v.event_id, 'decision', v.decision, 'reason', v.reason, 'source', v.source,
+                    'review_id', x.id, 'input_sha256', x.input_sha256))::text AS with_verdict
+         ) n`,
       [d.reviewId, d.status, d.userId, d.note, d.decision, d.reason, d.action, d.requestId ?? null, d.outboxChannel],
       'arbiter_decide_review',
     );

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService, actorOf } from '../audit/audit.service.js';
 import type { UserPrincipal } from '../auth/principal.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
-import { pgTransaction, prismaSql } from '../infra/database/sql-transaction.js';
+import { poolSql, prismaSql } from '../infra/database/sql-transaction.js';
 import { AppError } from '../infra/errors/error-catalogue.js';
 import { decodeCursor, type Page, pageOf } from '../infra/http/pagination.js';
 import { sessionOutboxChannel } from '../sessions/session-events.js';
@@ -64,32 +64,30 @@ export class ReviewsService {
   }
 
   /**
-   * First decision wins: one statement decides, writes the verdict (outbox row, delivered wherever and whenever the
-   * agent is connected) and the audit entry; the announcements follow in the same transaction. Raw SQL on one pooled
-   * connection, not a Prisma transaction: the agent is waiting on this path, and each Prisma round trip costs
-   * milliseconds where a pg one costs a fraction of one.
+   * First decision wins: ONE autocommitted statement decides, writes the verdict (outbox row, delivered wherever and
+   * whenever the agent is connected, and sent on its commit) and the audit entry. The feed's review.decided follows in
+   * a transaction of its own: the agent waiting on this verdict should wait for nothing else. (A crash between the two
+   * loses that one feed event; the feed is best-effort by design, see StreamEventsRepository, and review.decided has
+   * no webhook.) Raw SQL, not Prisma: each Prisma round trip cost milliseconds on this path.
    */
   async decide(id: string, input: DecideReviewDto, user: UserPrincipal, requestId?: string): Promise<DecisionResultView> {
     const status = input.decision === 'approve' ? 'approved' : 'denied';
     const decision = input.decision === 'approve' ? 'allow' : 'block';
     const note = input.note ?? null;
     const reason = `${status} by a reviewer${note ? `: ${note}` : ''}`;
-    const decided = await pgTransaction(this.prisma.pool, async (tx) => {
-      const review = await this.reviews.decideWithVerdict(tx, {
-        reviewId: id,
-        status,
-        action: input.decision,
-        decision,
-        reason,
-        note,
-        userId: user.userId,
-        requestId,
-        outboxChannel: sessionOutboxChannel.name,
-      });
-      if (review) await this.announcer.announce(tx, [{ type: 'review.decided', review }]);
-      return review;
+    const decided = await this.reviews.decideWithVerdict(poolSql(this.prisma.pool), {
+      reviewId: id,
+      status,
+      action: input.decision,
+      decision,
+      reason,
+      note,
+      userId: user.userId,
+      requestId,
+      outboxChannel: sessionOutboxChannel.name,
     });
     if (!decided) throw notPending(await this.reviews.state(id), 'decide');
+    await this.announcer.announceCommitted([{ type: 'review.decided', review: decided }]);
     return {
       review: reviewView(decided),
       verdict: { event_id: decided.event_id, decision, reason, source: 'review', review_id: decided.id, input_sha256: decided.input_sha256 },

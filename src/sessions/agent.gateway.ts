@@ -22,7 +22,7 @@ import { PolicyCache } from '../policies/policy-cache.service.js';
 import { type AgentConnection, AgentConnectionRegistry } from './agent-connection.registry.js';
 import { EventRecorderRepository, type RecordOutcome } from './event-recorder.repository.js';
 import { applyMode } from './mode-decision.js';
-import { type AckFrame, CloseCode, type EventFrame, type LoginFrame, type ServerFrame, parseClientFrame } from './protocol.js';
+import { type AckFrame, CloseCode, type EventFrame, type LoginFrame, type ServerFrame, type VerdictFrame, parseClientFrame } from './protocol.js';
 import { sessionClaimedChannel, sessionOutboxChannel } from './session-events.js';
 import { SessionHooks } from './session-hooks.service.js';
 import { SessionLeaseRepository } from './session-lease.repository.js';
@@ -87,9 +87,9 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
 
   onApplicationBootstrap(): void {
     this.unsubscribe.push(
-      this.notify.subscribe(sessionOutboxChannel, ({ session_id }) => {
+      this.notify.subscribe(sessionOutboxChannel, ({ session_id, verdict }) => {
         const conn = this.registry.holderOf(session_id);
-        if (conn) this.enqueue(conn, () => this.flush(conn));
+        if (conn) this.enqueue(conn, () => (verdict ? this.sendOwed(conn, verdict) : this.flush(conn)));
       }),
       this.notify.subscribe(sessionClaimedChannel, ({ session_id, epoch }) => {
         const conn = this.registry.holderOf(session_id);
@@ -294,6 +294,12 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
     const session = conn.session!;
     this.outbox.ack(session.id, session.epoch, frame.event_id);
     conn.sentVerdicts.delete(frame.event_id);
+  }
+
+  /** Sends one verdict the session is owed (from its notification), unless this connection already sent it. */
+  private async sendOwed(conn: AgentConnection, verdict: VerdictFrame): Promise<void> {
+    if (conn.state !== 'live' || conn.sentVerdicts.has(verdict.event_id)) return;
+    if (this.send(conn, verdict)) conn.sentVerdicts.add(verdict.event_id);
   }
 
   /** Sends every verdict the session is owed that this connection has not sent yet, oldest first. */

@@ -29,12 +29,14 @@ export class StreamEventsRepository {
    */
   async append(tx: SqlTx, events: NewStreamEvent[]): Promise<boolean> {
     if (events.length === 0) return true;
-    await tx.query('SAVEPOINT stream_append');
+    // lock_timeout is set before the lock is asked for: a select list is evaluated left to right. (`IS NULL` turns
+    // the lock's void result into a column type Prisma can read, for callers in a Prisma transaction.)
+    const lock = `SELECT set_config('lock_timeout', '2s', true), set_config('idle_in_transaction_session_timeout', '10s', true),
+                         pg_advisory_xact_lock(hashtext('arbiter_stream_events')) IS NULL AS locked`;
+    if (!tx.script) await tx.query('SAVEPOINT stream_append');
     try {
-      // lock_timeout is set before the lock is asked for: a select list is evaluated left to right. (`IS NULL` turns
-      // the functions' void results into a column type Prisma can read, for callers in a Prisma transaction.)
-      await tx.query(`SELECT set_config('lock_timeout', '2s', true), set_config('idle_in_transaction_session_timeout', '10s', true),
-                             pg_advisory_xact_lock(hashtext('arbiter_stream_events')) IS NULL AS locked`);
+      if (tx.script) await tx.script(['SAVEPOINT stream_append', lock]);
+      else await tx.query(lock);
       await tx.query(
         `WITH appended AS (
            INSERT INTO stream_events (project_id, type, payload)

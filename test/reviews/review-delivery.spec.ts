@@ -55,6 +55,21 @@ describe('review decisions reach agents that are away', () => {
     await back.agent.close();
   });
 
+  it('delivers a decision whose reason is too long to ride in the notification, to a live agent on another instance', async () => {
+    // 2,000 four-byte characters: the verdict no longer fits PostgreSQL's 8,000-byte NOTIFY payload, so the notification
+    // carries only the session and the holding instance reads the verdict from the outbox.
+    const note = '\u{1F6A7}'.repeat(2000);
+    const { agent } = await AgentSocket.login(one.wsUrl, project.key, 'long-note');
+    const pending = await agent.decide('long-1', { ...DESTRUCTIVE });
+    const res = await http2.post(`/api/reviews/${pending.review_id}/decision`, { decision: 'deny', note }, { token: reviewer.token });
+    expect(res.status).toBe(200);
+    expect(res.body.agent_connected).toBe(true);
+    const verdict = await agent.verdictFor('long-1');
+    expect(verdict).toMatchObject({ decision: 'block', source: 'review', review_id: pending.review_id, reason: `denied by a reviewer: ${note}` });
+    expect(agent.framesFor('long-1').filter((f) => f.type === 'verdict')).toHaveLength(1);
+    await agent.close();
+  });
+
   /**
    * A killed instance cannot be SIGKILLed in-process, so this emulates what the rest of the system sees of one: the
    * agent reaches `doomed` through a TCP balancer, which at the crash stops passing bytes either way (no FIN, no RST)

@@ -8,11 +8,21 @@ import type pg from 'pg';
 export interface SqlTx {
   /** `name` makes it a prepared statement on a pg connection (planned once per connection); Prisma ignores it. */
   query<T = Record<string, unknown>>(text: string, values?: unknown[], name?: string): Promise<T[]>;
+  /**
+   * Several parameterless statements in one round trip (the simple query protocol). Only a pg client offers it;
+   * callers fall back to one `query` per statement.
+   */
+  script?(statements: string[]): Promise<void>;
 }
 
 /** What `prismaSql` needs of a Prisma transaction client (kept structural, so this file needs no client import). */
 interface PrismaRawRunner {
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
+}
+
+/** Statements on the pool, each in its own (autocommitted) transaction: for a single statement that is atomic alone. */
+export function poolSql(pool: pg.Pool): SqlTx {
+  return { query: async <T>(text: string, values?: unknown[], name?: string) => (await pool.query({ text, values, name })).rows as T[] };
 }
 
 export function prismaSql(tx: PrismaRawRunner): SqlTx {
@@ -28,7 +38,12 @@ export async function pgTransaction<T>(pool: pg.Pool, fn: (tx: SqlTx) => Promise
   let broken: Error | undefined;
   try {
     await client.query('BEGIN');
-    const result = await fn({ query: async <R>(text: string, values?: unknown[], name?: string) => (await client.query({ text, values, name })).rows as R[] });
+    const result = await fn({
+      query: async <R>(text: string, values?: unknown[], name?: string) => (await client.query({ text, values, name })).rows as R[],
+      script: async (statements) => {
+        await client.query(statements.join(';\n'));
+      },
+    });
     await client.query('COMMIT');
     return result;
   } catch (err) {
