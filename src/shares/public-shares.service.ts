@@ -6,9 +6,21 @@ import { AppError } from '../infra/errors/error-catalogue.js';
 import type { RequestContext } from '../infra/http/request-context.js';
 import { RateLimitService } from '../infra/rate-limit/rate-limit.service.js';
 import { type PublicShareStateView, type Transcript, publicShareStateView, remainingViews, shareState } from './dto/share.dto.js';
+import { MicroBatcher } from '../infra/scheduling/micro-batcher.js';
 import { redact } from './redaction.js';
 import { type ConsumedView, ShareLinksRepository, type TranscriptRow } from './share-links.repository.js';
 import { shareTokenHash } from './share-token.js';
+
+/** Viewers of one link served by one statement at most. */
+const MAX_VIEWS_PER_STATEMENT = 256;
+
+interface Viewer {
+  clientHash: string;
+  userAgent: string | null;
+}
+
+/** A viewer's view and what it shows, or nothing when the link had no view left for them. */
+type ViewResult = { view: ConsumedView; shown: Omit<Transcript, 'share'> } | undefined;
 
 /** A transcript carries at most this many events (the oldest ones), with `truncated: true` past it. */
 export const MAX_TRANSCRIPT_EVENTS = 5000;
@@ -22,6 +34,8 @@ const GONE_MESSAGES = {
 /** The public, no-login side of share links: state, the page, and consumed views with their transcripts. */
 @Injectable()
 export class PublicSharesService {
+  private readonly viewBatchers = new Map<string, MicroBatcher<Viewer, ViewResult>>();
+
   constructor(
     private readonly links: ShareLinksRepository,
     private readonly rateLimit: RateLimitService,
@@ -39,12 +53,48 @@ export class PublicSharesService {
   /** Consumes exactly one view (or none, with the reason) and returns the redacted transcript. */
   async view(token: string, ctx: RequestContext): Promise<Transcript> {
     const tokenHash = await this.admit(token, ctx);
-    const consumed = await this.links.consumeView(
-      { tokenHash, clientHash: await this.secrets.hmacHex('share-view-client', ctx.ip), userAgent: ctx.userAgent ?? null },
-      MAX_TRANSCRIPT_EVENTS + 1,
-    );
+    const viewer = { clientHash: await this.secrets.hmacHex('share-view-client', ctx.ip), userAgent: ctx.userAgent ?? null };
+    const batcher = this.viewsOf(tokenHash);
+    let consumed: ViewResult;
+    try {
+      consumed = await batcher.submit(viewer);
+    } finally {
+      if (batcher.idle && this.viewBatchers.get(tokenHash) === batcher) this.viewBatchers.delete(tokenHash);
+    }
     if (!consumed) throw await this.whyNot(tokenHash);
-    return transcript(consumed.view, consumed.rows);
+    const { view, shown } = consumed;
+    return {
+      project: shown.project,
+      session: shown.session,
+      share: { expires_at: view.expires_at.toISOString(), max_views: view.max_views, view_count: view.view_count, remaining_views: remainingViews(view) },
+      events: shown.events,
+      truncated: shown.truncated,
+    };
+  }
+
+  /**
+   * The view batcher of one link: viewers of the same link who arrive while its previous statement runs share the
+   * next one (see ShareLinksRepository.consumeViews). A link's batcher is dropped once it has nothing to do.
+   */
+  private viewsOf(tokenHash: string): MicroBatcher<Viewer, ViewResult> {
+    let batcher = this.viewBatchers.get(tokenHash);
+    if (!batcher) {
+      batcher = new MicroBatcher<Viewer, ViewResult>(
+        async (viewers) => {
+          const done = await this.links.consumeViews(tokenHash, viewers, MAX_TRANSCRIPT_EVENTS + 1);
+          // Every viewer of the batch sees the same transcript: redacted and shaped once.
+          const shown = done ? transcriptOf(done.rows) : undefined;
+          return viewers.map((_, i) => {
+            if (!done || !shown || i >= done.granted) return undefined;
+            return { view: { id: done.shareId, expires_at: done.expiresAt, max_views: done.maxViews, view_count: done.countBefore + i + 1 }, shown };
+          });
+        },
+        MAX_VIEWS_PER_STATEMENT,
+        1,
+      );
+      this.viewBatchers.set(tokenHash, batcher);
+    }
+    return batcher;
   }
 
   /**
@@ -91,14 +141,13 @@ function notFound(): AppError {
   return new AppError('not_found', 'no share link has this token');
 }
 
-/** What a consumed view shows: the redacted transcript, from the rows the consume statement read. */
-function transcript(view: ConsumedView, rows: TranscriptRow[]): Transcript {
+/** What a view shows, but for the link's own state: the redacted transcript, from the rows the consume statement read. */
+function transcriptOf(rows: TranscriptRow[]): Omit<Transcript, 'share'> {
   const first = rows[0];
   const events = rows.filter((r) => r.seq !== null);
   return {
     project: { name: first.project_name },
     session: { label: first.external_id, agent_id: first.session_agent_id, source: first.source, created_at: first.session_created_at.toISOString() },
-    share: { expires_at: view.expires_at.toISOString(), max_views: view.max_views, view_count: view.view_count, remaining_views: remainingViews(view) },
     events: events.slice(0, MAX_TRANSCRIPT_EVENTS).map((e) => ({
       event_id: e.event_id,
       kind: e.kind,

@@ -49,7 +49,17 @@ export interface TranscriptRow {
   review_decided_at: Date | null;
 }
 
-/** What a consumed view hands on to the transcript read. */
+/** What one consumeViews statement did: the first `granted` viewers got a view each, counted from `countBefore`. */
+export interface ConsumedViews {
+  shareId: string;
+  expiresAt: Date;
+  maxViews: number | null;
+  countBefore: number;
+  granted: number;
+  rows: TranscriptRow[];
+}
+
+/** One viewer's view: the link's state right after it. */
 export interface ConsumedView {
   id: string;
   expires_at: Date;
@@ -119,38 +129,47 @@ export class ShareLinksRepository {
   }
 
   /**
-   * Uses one view of the link, logs it, and reads what the view shows (the session, its project, and its first
-   * `limit` events in arrival order with their verdicts and reviews, one row per event; a session without events gives
-   * one row whose event columns are null): ONE statement. Undefined when the link is unknown, revoked, expired or out
-   * of views.
+   * Uses up to `viewers.length` views of the link, one per viewer in order, logs each, and reads what the views show
+   * (the session, its project, and its first `limit` events in arrival order with their verdicts and reviews, one row
+   * per event; a session without events gives one row whose event columns are null): ONE statement. Returns how many
+   * viewers got a view (the first `granted`), and the link's count before them; nothing when none did (the link is
+   * unknown, revoked, expired or out of views).
    *
-   * The view is the issue's conditional UPDATE: the check and the increment cannot be separated by a concurrent
-   * viewer, because concurrent callers queue on the row lock and each re-evaluates the WHERE clause against the
-   * committed count, so at most `max_views` of them ever get a row back. The share_views insert rides in the same
-   * statement, hence the same transaction. (The caller's rate limit is counted just before, by RateLimitService.)
-   * One statement rather than a view and then a read, because on a popular link every round trip is paid per view.
+   * The views are the issue's conditional UPDATE: `WHERE view_count < max_views`, setting the count to at most
+   * `max_views`. Check and increment cannot be separated by a concurrent viewer: concurrent statements queue on the
+   * row lock, and each sees the committed count (the locking read in `current` returns the newest version once it
+   * holds the lock; the UPDATE's own re-check sees the same one), so no more than `max_views` views are ever granted.
+   * The share_views inserts ride in the same statement, hence the same transaction. (Each caller's rate limit is
+   * counted before, by RateLimitService.) Many viewers in one statement because on a popular link the row lock and
+   * the commit are paid per statement, not per view.
    */
-  async consumeView(view: { tokenHash: string; clientHash: string; userAgent: string | null }, limit: number): Promise<{ view: ConsumedView; rows: TranscriptRow[] } | undefined> {
-    const { rows } = await this.prisma.pool.query<TranscriptRow & { share_id: string; share_expires_at: Date; max_views: number | null; view_count: number }>({
-      name: 'arbiter_consume_share_view',
+  async consumeViews(tokenHash: string, viewers: { clientHash: string; userAgent: string | null }[], limit: number): Promise<ConsumedViews | undefined> {
+    const { rows } = await this.prisma.pool.query<TranscriptRow & { share_id: string; share_expires_at: Date; max_views: number | null; count_before: number; granted: number }>({
+      name: 'arbiter_consume_share_views',
       text: `
-        WITH consumed AS (
-          UPDATE share_links SET view_count = view_count + 1
-          WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
-            AND (max_views IS NULL OR view_count < max_views)
-          RETURNING id, session_id, expires_at, max_views, view_count
+        WITH current AS (
+          SELECT id, view_count FROM share_links WHERE token_hash = $1 FOR UPDATE
+        ), consumed AS (
+          UPDATE share_links s
+             SET view_count = CASE WHEN s.max_views IS NULL THEN s.view_count + $2::int ELSE LEAST(s.max_views, s.view_count + $2::int) END
+            FROM current
+           WHERE s.id = current.id AND s.revoked_at IS NULL AND s.expires_at > now()
+             AND (s.max_views IS NULL OR s.view_count < s.max_views)
+          RETURNING s.id, s.session_id, s.expires_at, s.max_views, current.view_count AS count_before, s.view_count - current.view_count AS granted
         ), logged AS (
           INSERT INTO share_views (share_id, client_hash, user_agent)
-          SELECT id, $2, $3 FROM consumed
+          SELECT c.id, v.client_hash, v.user_agent
+            FROM consumed c, unnest($3::text[], $4::text[]) WITH ORDINALITY AS v(client_hash, user_agent, n)
+           WHERE v.n <= c.granted
+           ORDER BY v.n
           RETURNING share_id
         )
-        SELECT c.id::text AS share_id, c.expires_at AS share_expires_at, c.max_views, c.view_count,
+        SELECT c.id::text AS share_id, c.expires_at AS share_expires_at, c.max_views, c.count_before, c.granted,
                s.external_id, s.agent_id AS session_agent_id, s.source, s.created_at AS session_created_at,
                p.name AS project_name, p.redact_keys,
                e.seq::text AS seq, e.event_id, e.kind::text AS kind, e.tool, e.input, e.agent_id, e.created_at,
                e.decision, e.reason, e.verdict_source, e.verdict_at, e.review_status, e.review_decided_at
         FROM consumed c
-        JOIN logged g ON g.share_id = c.id
         JOIN agent_sessions s ON s.id = c.session_id
         JOIN projects p ON p.id = s.project_id
         LEFT JOIN LATERAL (
@@ -162,14 +181,14 @@ export class ShareLinksRepository {
           LEFT JOIN reviews r ON r.event_row_id = ev.id
           WHERE ev.session_id = s.id
           ORDER BY ev.seq
-          LIMIT $4::int
+          LIMIT $5::int
         ) e ON true
         ORDER BY e.seq`,
-      values: [view.tokenHash, view.clientHash, view.userAgent, limit],
+      values: [tokenHash, viewers.length, viewers.map((v) => v.clientHash), viewers.map((v) => v.userAgent), limit],
     });
     if (rows.length === 0) return undefined;
     const first = rows[0];
-    return { view: { id: first.share_id, expires_at: first.share_expires_at, max_views: first.max_views, view_count: first.view_count }, rows };
+    return { shareId: first.share_id, expiresAt: first.share_expires_at, maxViews: first.max_views, countBefore: first.count_before, granted: first.granted, rows };
   }
 
   /** Newest first, `limit + 1` rows. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service.js';
+import { MicroBatcher } from '../scheduling/micro-batcher.js';
 
 export interface RateLimitState {
   /** Hits counted in the current window, this one included when it came from `hit`. */
@@ -9,14 +10,14 @@ export interface RateLimitState {
 }
 
 /**
- * The counting statement: one hit on `$1` (the key) in a window of `$2` seconds, returning `hits` and `retry_after`
- * (seconds).
+ * The counting statement: `$3` hits on `$1` (the key) in a window of `$2` seconds, returning the count after them
+ * (`hits`) and `retry_after` (seconds).
  */
 const RATE_LIMIT_HIT_SQL = `
     INSERT INTO rate_limit_buckets AS b (key, window_start, hits)
-    VALUES ($1, now(), 1)
+    VALUES ($1, now(), $3::int)
     ON CONFLICT (key) DO UPDATE SET
-      hits = CASE WHEN b.window_start <= now() - make_interval(secs => $2::int) THEN 1 ELSE b.hits + 1 END,
+      hits = CASE WHEN b.window_start <= now() - make_interval(secs => $2::int) THEN $3::int ELSE b.hits + $3::int END,
       window_start = CASE WHEN b.window_start <= now() - make_interval(secs => $2::int) THEN now() ELSE b.window_start END
     RETURNING hits, CEIL(EXTRACT(EPOCH FROM (window_start + make_interval(secs => $2::int) - now())))::int AS retry_after`;
 
@@ -26,18 +27,39 @@ const RATE_LIMIT_HIT_SQL = `
  */
 @Injectable()
 export class RateLimitService {
+  /** Hits on one key that arrive while its previous statement runs are counted together by the next one. */
+  private readonly batchers = new Map<string, MicroBatcher<number, RateLimitState>>();
+
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Counts one hit on `key` and returns the window's count. */
+  /**
+   * Counts one hit on `key` and returns the window's count with it, as if the hits had been counted one by one: the
+   * i-th of k hits counted together gets the count before them plus i.
+   */
   async hit(key: string, windowSeconds: number): Promise<RateLimitState> {
+    const id = `${windowSeconds}:${key}`;
+    let batcher = this.batchers.get(id);
+    if (!batcher) {
+      batcher = new MicroBatcher<number, RateLimitState>((hits) => this.count(key, windowSeconds, hits.length), 1000, 1);
+      this.batchers.set(id, batcher);
+    }
+    try {
+      return await batcher.submit(1);
+    } finally {
+      if (batcher.idle && this.batchers.get(id) === batcher) this.batchers.delete(id);
+    }
+  }
+
+  private async count(key: string, windowSeconds: number, k: number): Promise<RateLimitState[]> {
     // Every sign-in attempt and public share request counts here first: a prepared statement, committed without
     // waiting for its flush (a count lost in a database crash is harmless; see PrismaService.bookkeepingPool).
     const { rows } = await this.prisma.bookkeepingPool.query<{ hits: number; retry_after: number }>({
       name: 'arbiter_rate_limit_hit',
       text: RATE_LIMIT_HIT_SQL,
-      values: [key, windowSeconds],
+      values: [key, windowSeconds, k],
     });
-    return { hits: rows[0].hits, retryAfterSeconds: Math.max(1, rows[0].retry_after) };
+    const retryAfterSeconds = Math.max(1, rows[0].retry_after);
+    return Array.from({ length: k }, (_, i) => ({ hits: rows[0].hits - k + i + 1, retryAfterSeconds }));
   }
 
   /** The current window's count on `key`, without counting. */

@@ -25,6 +25,11 @@ export class MicroBatcher<I, O> {
     });
   }
 
+  /** Nothing waiting and nothing under way. */
+  get idle(): boolean {
+    return this.inFlight === 0 && this.queue.length === 0;
+  }
+
   /** Requests waiting for a batch (not counting those under way). */
   get waiting(): number {
     return this.queue.length;
