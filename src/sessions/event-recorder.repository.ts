@@ -32,7 +32,7 @@ const HELD = `
   held AS (
     SELECT s.id FROM agent_sessions s JOIN api_keys k ON k.id = s.api_key_id
      WHERE s.id = $1 AND s.epoch = $2 AND k.revoked_at IS NULL
-     FOR SHARE OF s
+     FOR KEY SHARE OF s
   ),
   ev AS (
     INSERT INTO agent_events (id, session_id, event_id, kind, tool, input, agent_id, input_sha256, rule_action, rule_id, rule_snapshot)
@@ -43,7 +43,8 @@ const HELD = `
 
 /**
  * Records an event with its outcome in ONE statement: the session must still be held by this connection's epoch
- * (a FOR SHARE lock makes a concurrent takeover wait for our commit, so its replay sees this verdict), the event is
+ * (a FOR KEY SHARE lock makes a concurrent takeover, which locks the row FOR UPDATE, wait for our commit, so its
+ * replay sees this verdict; lease renewals, which conflict with neither, never wait on events nor events on them), the event is
  * inserted once per event_id, and the verdict (outbox row) or the pending review is inserted with it.
  */
 @Injectable()
@@ -64,8 +65,8 @@ export class EventRecorderRepository {
   }
 
   /**
-   * The batch as ONE statement, with the same guarantees per event as the single-event statement below. Session rows
-   * are share-locked in id order, as the lease statements lock them, so two multi-row statements cannot deadlock.
+   * The batch as ONE statement, with the same guarantees per event as the single-event statement below. Its session
+   * row locks (FOR KEY SHARE, in id order) conflict only with a takeover's FOR UPDATE of one row, so it cannot deadlock.
    */
   private async recordVerdictBatch(batch: VerdictRequest[]): Promise<Settled[]> {
     if (batch.length === 1) return [await this.settle(() => this.recordOneVerdict(batch[0]))];
@@ -84,7 +85,7 @@ export class EventRecorderRepository {
            SELECT s.id, s.epoch FROM agent_sessions s JOIN api_keys k ON k.id = s.api_key_id
             WHERE (s.id, s.epoch) IN (SELECT session_id, epoch FROM input) AND k.revoked_at IS NULL
             ORDER BY s.id
-            FOR SHARE OF s
+            FOR KEY SHARE OF s
          ),
          ev AS (
            INSERT INTO agent_events (id, session_id, event_id, kind, tool, input, agent_id, input_sha256, rule_action, rule_id, rule_snapshot)

@@ -23,15 +23,6 @@ export interface Claim {
 }
 
 /**
- * The sessions of `$1` (ids) still at the epochs `$2`, locked in id order: every statement that locks several session
- * rows takes them in that order (EventRecorderRepository's batch too), so no two of them can deadlock.
- */
-const LOCK_HELD_IN_ID_ORDER = `
-  SELECT s.id FROM agent_sessions s JOIN unnest($1::uuid[], $2::int[]) AS h(id, epoch) ON s.id = h.id AND s.epoch = h.epoch
-   ORDER BY s.id
-   FOR NO KEY UPDATE OF s`;
-
-/**
  * The one-live-connection-per-session lease, kept in the agent_sessions row and fenced by `epoch`. Every method is a
  * single statement, so two logins racing for one session cannot both win.
  */
@@ -42,13 +33,21 @@ export class SessionLeaseRepository {
   /**
    * Creates the session (in the key's own namespace) or claims it: only when its lease is free or expired, or when the
    * login presents the current resume token. Returns undefined when another connection holds it.
+   *
+   * An existing session's row is first locked FOR UPDATE (`fence`): that waits for any event being recorded under the
+   * current epoch, whose statement holds FOR KEY SHARE until it commits, so a takeover's replay sees that verdict.
+   * (Lease renewals and releases, plain updates, conflict with neither.)
    */
   async claim(r: ClaimRequest): Promise<Claim | undefined> {
     const { rows } = await this.prisma.pool.query<{ id: string; epoch: number; created: boolean }>({
       name: 'arbiter_claim_session',
-      text: `INSERT INTO agent_sessions AS s
+      text: `WITH fence AS (
+         SELECT id FROM agent_sessions WHERE api_key_id = $2 AND external_id = $3 FOR UPDATE
+       )
+       INSERT INTO agent_sessions AS s
          (id, project_id, api_key_id, external_id, agent_id, source, connection_id, instance_id, lease_expires_at, epoch, resume_token_hash)
-       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8), 1, $9)
+       SELECT gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8), 1, $9
+         FROM (SELECT 1) AS one LEFT JOIN fence ON true
        ON CONFLICT (api_key_id, external_id) DO UPDATE SET
          connection_id = EXCLUDED.connection_id,
          instance_id = EXCLUDED.instance_id,
@@ -70,10 +69,10 @@ export class SessionLeaseRepository {
     if (held.length === 0) return new Set();
     const { rows } = await this.prisma.pool.query<{ id: string }>({
       name: 'arbiter_renew_leases',
-      text: `WITH target AS (${LOCK_HELD_IN_ID_ORDER})
-       UPDATE agent_sessions AS s
-          SET lease_expires_at = now() + make_interval(secs => $3), last_seen_at = now()
-         FROM target WHERE s.id = target.id
+      text: `UPDATE agent_sessions AS s
+         SET lease_expires_at = now() + make_interval(secs => $3), last_seen_at = now()
+       FROM unnest($1::uuid[], $2::int[]) AS h(id, epoch)
+       WHERE s.id = h.id AND s.epoch = h.epoch
        RETURNING s.id`,
       values: [held.map((h) => h.sessionId), held.map((h) => h.epoch), leaseSeconds],
     });
@@ -85,10 +84,10 @@ export class SessionLeaseRepository {
     if (held.length === 0) return;
     await this.prisma.pool.query({
       name: 'arbiter_release_leases',
-      text: `WITH target AS (${LOCK_HELD_IN_ID_ORDER})
-       UPDATE agent_sessions AS s
-          SET lease_expires_at = NULL, connection_id = NULL, instance_id = NULL, last_seen_at = now()
-         FROM target WHERE s.id = target.id`,
+      text: `UPDATE agent_sessions AS s
+         SET lease_expires_at = NULL, connection_id = NULL, instance_id = NULL, last_seen_at = now()
+       FROM unnest($1::uuid[], $2::int[]) AS h(id, epoch)
+       WHERE s.id = h.id AND s.epoch = h.epoch`,
       values: [held.map((h) => h.sessionId), held.map((h) => h.epoch)],
     });
   }

@@ -56,6 +56,34 @@ describe('session lease and verdict delivery', () => {
     await b.agent.close();
   });
 
+  it('makes a takeover wait for an event being recorded under the old epoch, and never makes a lease renewal wait', async () => {
+    const a = await AgentSocket.login(w.apps[0].wsUrl, w.key, 'lease-fence');
+    const sessionId = a.ok.session as string;
+    // What an event statement in flight holds on its session row until it commits.
+    const inFlight = await w.db.pool.connect();
+    try {
+      await inFlight.query('BEGIN');
+      await inFlight.query('SELECT id FROM agent_sessions WHERE id = $1 FOR KEY SHARE', [sessionId]);
+
+      // A lease renewal goes through at once.
+      const renewed = await w.db.pool.query("UPDATE agent_sessions SET lease_expires_at = now() + interval '30 seconds' WHERE id = $1 RETURNING id", [sessionId]);
+      expect(renewed.rowCount).toBe(1);
+
+      // A takeover waits until the event commits.
+      const taker = await AgentSocket.open(w.apps[1].wsUrl, w.key);
+      taker.send({ type: 'login', session_id: 'lease-fence', resume_token: a.ok.resume_token });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(taker.frames.filter((f) => f.type === 'login_ok')).toHaveLength(0);
+      await inFlight.query('COMMIT');
+      expect(await taker.next((f) => f.type === 'login_ok')).toMatchObject({ session: sessionId, epoch: a.ok.epoch + 1 });
+      await taker.close();
+    } finally {
+      await inFlight.query('ROLLBACK').catch(() => undefined);
+      inFlight.release();
+      await a.agent.close().catch(() => undefined);
+    }
+  });
+
   it('delivers a verdict decided on another instance to the socket that holds the session', async () => {
     const a = await AgentSocket.login(w.apps[0].wsUrl, w.key, 'cross-1');
     const pending = await a.agent.decide('cross-evt', destructive);
