@@ -6,7 +6,7 @@ import { AppError } from '../infra/errors/error-catalogue.js';
 import type { RequestContext } from '../infra/http/request-context.js';
 import { RateLimitService } from '../infra/rate-limit/rate-limit.service.js';
 import { type PublicShareStateView, type Transcript, publicShareStateView, remainingViews, shareState } from './dto/share.dto.js';
-import { MicroBatcher } from '../infra/scheduling/micro-batcher.js';
+import { KeyedMicroBatcher } from '../infra/scheduling/micro-batcher.js';
 import { redact } from './redaction.js';
 import { type ConsumedView, ShareLinksRepository, type TranscriptRow } from './share-links.repository.js';
 import { shareTokenHash } from './share-token.js';
@@ -34,7 +34,19 @@ const GONE_MESSAGES = {
 /** The public, no-login side of share links: state, the page, and consumed views with their transcripts. */
 @Injectable()
 export class PublicSharesService {
-  private readonly viewBatchers = new Map<string, MicroBatcher<Viewer, ViewResult>>();
+  /**
+   * Viewers of the same link who arrive while its previous statement runs share the next one (see
+   * ShareLinksRepository.consumeViews); each gets its own view, counted in arrival order, or none past the limit.
+   */
+  private readonly views = new KeyedMicroBatcher<Viewer, ViewResult>(async (tokenHash, viewers) => {
+    const done = await this.links.consumeViews(tokenHash, viewers, MAX_TRANSCRIPT_EVENTS + 1);
+    // Every viewer of the batch sees the same transcript: redacted and shaped once.
+    const shown = done ? transcriptOf(done.rows) : undefined;
+    return viewers.map((_, i) => {
+      if (!done || !shown || i >= done.granted) return undefined;
+      return { view: { id: done.shareId, expires_at: done.expiresAt, max_views: done.maxViews, view_count: done.countBefore + i + 1 }, shown };
+    });
+  }, MAX_VIEWS_PER_STATEMENT);
 
   constructor(
     private readonly links: ShareLinksRepository,
@@ -54,13 +66,7 @@ export class PublicSharesService {
   async view(token: string, ctx: RequestContext): Promise<Transcript> {
     const tokenHash = await this.admit(token, ctx);
     const viewer = { clientHash: await this.secrets.hmacHex('share-view-client', ctx.ip), userAgent: ctx.userAgent ?? null };
-    const batcher = this.viewsOf(tokenHash);
-    let consumed: ViewResult;
-    try {
-      consumed = await batcher.submit(viewer);
-    } finally {
-      if (batcher.idle && this.viewBatchers.get(tokenHash) === batcher) this.viewBatchers.delete(tokenHash);
-    }
+    const consumed = await this.views.submit(tokenHash, viewer);
     if (!consumed) throw await this.whyNot(tokenHash);
     const { view, shown } = consumed;
     return {
@@ -70,31 +76,6 @@ export class PublicSharesService {
       events: shown.events,
       truncated: shown.truncated,
     };
-  }
-
-  /**
-   * The view batcher of one link: viewers of the same link who arrive while its previous statement runs share the
-   * next one (see ShareLinksRepository.consumeViews). A link's batcher is dropped once it has nothing to do.
-   */
-  private viewsOf(tokenHash: string): MicroBatcher<Viewer, ViewResult> {
-    let batcher = this.viewBatchers.get(tokenHash);
-    if (!batcher) {
-      batcher = new MicroBatcher<Viewer, ViewResult>(
-        async (viewers) => {
-          const done = await this.links.consumeViews(tokenHash, viewers, MAX_TRANSCRIPT_EVENTS + 1);
-          // Every viewer of the batch sees the same transcript: redacted and shaped once.
-          const shown = done ? transcriptOf(done.rows) : undefined;
-          return viewers.map((_, i) => {
-            if (!done || !shown || i >= done.granted) return undefined;
-            return { view: { id: done.shareId, expires_at: done.expiresAt, max_views: done.maxViews, view_count: done.countBefore + i + 1 }, shown };
-          });
-        },
-        MAX_VIEWS_PER_STATEMENT,
-        1,
-      );
-      this.viewBatchers.set(tokenHash, batcher);
-    }
-    return batcher;
   }
 
   /**

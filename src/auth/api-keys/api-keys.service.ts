@@ -8,6 +8,7 @@ import { digestsEqual, sha256Hex } from '../../infra/crypto/tokens.js';
 import { PrismaService } from '../../infra/database/prisma.service.js';
 import { UUID_ID, decodeCursor, type Page, pageOf } from '../../infra/http/pagination.js';
 import { PgNotifyService } from '../../infra/notify/pg-notify.service.js';
+import { KeyedMicroBatcher } from '../../infra/scheduling/micro-batcher.js';
 import type { ApiKeyPrincipal } from '../principal.js';
 import { apiKeyRevokedChannel } from './api-key-events.js';
 import { newApiKey, parseApiKey } from './api-key-format.js';
@@ -58,9 +59,29 @@ export function apiKeyView(key: ApiKey): ApiKeyView {
   };
 }
 
+interface KeyRow {
+  id: string;
+  project_id: string;
+  secret_hash: string;
+}
+
 @Injectable()
 export class ApiKeysService {
   private readonly touchedAt = new Map<string, number>();
+  /**
+   * The live key with a prefix, read by one statement for all the logins of that key that arrived while the previous
+   * read ran (a login storm on one key is one read per round, not one per login). A login never shares a read that
+   * started before it arrived, so a revocation committed before a login began is always seen by it.
+   */
+  private readonly lookups = new KeyedMicroBatcher<undefined, KeyRow | undefined>(async (prefix, logins) => {
+    // Every agent login runs this: a prepared statement on the pool, not an ORM round trip.
+    const { rows } = await this.prisma.pool.query<KeyRow>({
+      name: 'arbiter_api_key_by_prefix',
+      text: 'SELECT id, project_id, secret_hash FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL',
+      values: [prefix],
+    });
+    return logins.map(() => rows[0]);
+  }, 1000);
   constructor(
     private readonly prisma: PrismaService,
     private readonly audit: AuditService,
@@ -114,13 +135,7 @@ export class ApiKeysService {
   async authenticate(key: string): Promise<ApiKeyPrincipal | undefined> {
     const parsed = parseApiKey(key);
     if (!parsed) return undefined;
-    // Every agent login runs this: a prepared statement on the pool, not an ORM round trip.
-    const { rows } = await this.prisma.pool.query<{ id: string; project_id: string; secret_hash: string }>({
-      name: 'arbiter_api_key_by_prefix',
-      text: 'SELECT id, project_id, secret_hash FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL',
-      values: [parsed.prefix],
-    });
-    const row = rows[0];
+    const row = await this.lookups.submit(parsed.prefix, undefined);
     if (!row || !digestsEqual(row.secret_hash, sha256Hex(parsed.secret))) return undefined;
     this.touch(row.id);
     return { kind: 'api_key', apiKeyId: row.id, projectId: row.project_id };

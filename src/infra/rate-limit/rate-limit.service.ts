@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service.js';
-import { MicroBatcher } from '../scheduling/micro-batcher.js';
+import { KeyedMicroBatcher } from '../scheduling/micro-batcher.js';
 
 export interface RateLimitState {
   /** Hits counted in the current window, this one included when it came from `hit`. */
@@ -27,8 +27,11 @@ const RATE_LIMIT_HIT_SQL = `
  */
 @Injectable()
 export class RateLimitService {
-  /** Hits on one key that arrive while its previous statement runs are counted together by the next one. */
-  private readonly batchers = new Map<string, MicroBatcher<number, RateLimitState>>();
+  /** Hits on one key (and window) that arrive while its previous statement runs are counted together by the next one. */
+  private readonly counters = new KeyedMicroBatcher<{ key: string; windowSeconds: number }, RateLimitState>(
+    (_, hits) => this.count(hits[0].key, hits[0].windowSeconds, hits.length),
+    1000,
+  );
 
   constructor(private readonly prisma: PrismaService) {}
 
@@ -37,17 +40,7 @@ export class RateLimitService {
    * i-th of k hits counted together gets the count before them plus i.
    */
   async hit(key: string, windowSeconds: number): Promise<RateLimitState> {
-    const id = `${windowSeconds}:${key}`;
-    let batcher = this.batchers.get(id);
-    if (!batcher) {
-      batcher = new MicroBatcher<number, RateLimitState>((hits) => this.count(key, windowSeconds, hits.length), 1000, 1);
-      this.batchers.set(id, batcher);
-    }
-    try {
-      return await batcher.submit(1);
-    } finally {
-      if (batcher.idle && this.batchers.get(id) === batcher) this.batchers.delete(id);
-    }
+    return this.counters.submit(`${windowSeconds}:${key}`, { key, windowSeconds });
   }
 
   private async count(key: string, windowSeconds: number, k: number): Promise<RateLimitState[]> {
@@ -58,7 +51,8 @@ export class RateLimitService {
       text: RATE_LIMIT_HIT_SQL,
       values: [key, windowSeconds, k],
     });
-    const retryAfterSeconds = Math.max(1, rows[0].retry_after);
+    // A window opened by a transaction that started after ours can look a second longer than the window from here.
+    const retryAfterSeconds = Math.min(windowSeconds, Math.max(1, rows[0].retry_after));
     return Array.from({ length: k }, (_, i) => ({ hits: rows[0].hits - k + i + 1, retryAfterSeconds }));
   }
 

@@ -56,3 +56,35 @@ export class MicroBatcher<I, O> {
     }
   }
 }
+
+/**
+ * One MicroBatcher per key (requests batch only with requests of the same key: one share link, one rate-limit key,
+ * one API key), created on first use and dropped once it has nothing to do, so idle keys cost no memory.
+ */
+export class KeyedMicroBatcher<I, O> {
+  private readonly batchers = new Map<string, MicroBatcher<I, O>>();
+
+  constructor(
+    private readonly run: (key: string, items: I[]) => Promise<O[]>,
+    private readonly maxBatch: number,
+    private readonly maxInFlight = 1,
+  ) {}
+
+  async submit(key: string, item: I): Promise<O> {
+    let batcher = this.batchers.get(key);
+    if (!batcher) {
+      batcher = new MicroBatcher<I, O>((items) => this.run(key, items), this.maxBatch, this.maxInFlight);
+      this.batchers.set(key, batcher);
+    }
+    try {
+      return await batcher.submit(item);
+    } finally {
+      if (batcher.idle && this.batchers.get(key) === batcher) this.batchers.delete(key);
+    }
+  }
+
+  /** Keys with a batcher (waiting or under way). */
+  get size(): number {
+    return this.batchers.size;
+  }
+}
