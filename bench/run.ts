@@ -11,12 +11,13 @@
 import { fork } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { RawAgent, closedLoop, connectAgents, sequential } from './lib/agent.js';
 import { type BenchDatabase, createBenchDatabase } from './lib/database.js';
-import { BENCH_ADMIN, type Child, HttpError, api, startArbiter, startFloorServer } from './lib/processes.js';
+import { BENCH_ADMIN, type Child, HttpError, api, closeTimedRequests, startArbiter, startFloorServer, timedRequest } from './lib/processes.js';
 import { cpuSeconds, nowMs, quantile, rssBytes, sleep, summary } from './lib/stats.js';
 
 const int = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
@@ -213,7 +214,10 @@ async function figure2(a: Child, b: Child, tokenA: string, tokenB: string, notif
       const sentAt = nowMs();
       const verdict = agent.decide(`review-${i}`, { kind: 'tool', tool: 'deploy.production', input: { build: i } }, (reviewId) => {
         decidedAt = nowMs();
-        decision = api(b.url, 'POST', `/api/reviews/${reviewId}/decision`, { decision: 'approve' }, tokenB).then(() => (respondedAt = nowMs()));
+        decision = timedRequest(b.url, 'POST', `/api/reviews/${reviewId}/decision`, { decision: 'approve' }, tokenB).then((res) => {
+          respondedAt = nowMs();
+          if (res.status !== 200) throw new HttpError(res.status, `POST /api/reviews/${reviewId}/decision answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+        });
       });
       const ms = await Promise.race([verdict, sleep(15_000).then(() => { throw new Error('no verdict within 15 s of the decision'); })]);
       await decision;
@@ -242,11 +246,18 @@ async function figure2(a: Child, b: Child, tokenA: string, tokenB: string, notif
 
 async function figure3(a: Child, token: string, sessionId: string, pool: pg.Pool, floor: { rate: number; p99: number; exact: boolean }): Promise<void> {
   const hot = await api<{ token: string; id: string }>(a.url, 'POST', `/api/sessions/${sessionId}/shares`, { max_views: 1_000_000 }, token);
-  const view = async (t: string): Promise<number> => {
-    const res = await fetch(`${a.url}/api/public/shares/${t}/views`, { method: 'POST' });
-    await res.arrayBuffer();
-    return res.status;
-  };
+  // node:http on kept-alive connections, not fetch: the load generator shares the cores with what it measures, and
+  // fetch costs several times the CPU per request (the floor's clients are bare pg connections).
+  const agent = new http.Agent({ keepAlive: true, maxSockets: VIEWERS });
+  const view = (t: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const req = http.request(`${a.url}/api/public/shares/${t}/views`, { method: 'POST', agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end();
+    });
   for (let i = 0; i < 50; i++) await view(hot.token);
   const latencies: number[] = [];
   let ok = 0;
@@ -275,6 +286,7 @@ async function figure3(a: Child, token: string, sessionId: string, pool: pg.Pool
   const { rows } = await pool.query<{ view_count: number; logged: number }>(
     'SELECT view_count, (SELECT count(*) FROM share_views WHERE share_id = $1::uuid)::int AS logged FROM share_links WHERE id = $1::uuid', [limited.id]);
   const exact = granted === 100 && rows[0]?.view_count === 100 && rows[0]?.logged === 100;
+  agent.destroy();
   add({ figure: 'share_views_per_s', label: `hot share views/s, ${VIEWERS} viewers`, value: rate, unit: 'views/s', floor: floor.rate, floorLabel: 'bare conditional UPDATE/s', goal: '≥0.6x floor', met: rate >= 0.6 * floor.rate && exact });
   add({ figure: 'share_view_p99_ms', label: 'hot share view p99', value: quantile(latencies, 0.99), unit: 'ms', floor: floor.p99, floorLabel: 'bare UPDATE p99', goal: 'informative', met: null });
   add({ figure: 'share_view_limit_exact', label: 'view limit exact (100 of 320 racing)', value: exact, unit: '', floor: null, floorLabel: `floor exact: ${floor.exact}`, ratio: null, goal: 'exact', met: exact, note: `granted ${granted}, view_count ${rows[0]?.view_count}, logged ${rows[0]?.logged}` });
@@ -422,6 +434,7 @@ async function main(): Promise<void> {
     log(`aborted: ${(err as Error).stack}`);
   } finally {
     await Promise.all(children.map((c) => c.stop()));
+    closeTimedRequests();
     await pool.end();
     await db.drop().catch((err: Error) => log(`could not drop the bench database: ${err.message}`));
     rmSync(dataDir, { recursive: true, force: true });
