@@ -27,6 +27,8 @@ export interface AgentConnection {
   queue: Promise<void>;
   queued: number;
   unansweredPings: number;
+  /** When this connection is next pinged (ms since the epoch); connections are pinged each on its own phase. */
+  nextPingAt: number;
   /** When this instance last extended the session's lease (ms since the epoch). */
   leaseRenewedAt: number;
   loginTimer?: NodeJS.Timeout;

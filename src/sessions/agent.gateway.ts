@@ -103,7 +103,9 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
         for (const conn of this.registry.liveSessions()) this.enqueue(conn, () => this.flush(conn));
       }),
     );
-    const ping = setInterval(() => this.heartbeat(), this.config.wsPingIntervalMs);
+    // Twenty small rounds per ping interval, each pinging the connections that are due: pinging 20,000 sockets at once
+    // stalled the event loop for the active agents (their p99 went up sevenfold in the bench).
+    const ping = setInterval(() => this.heartbeat(), Math.max(10, this.config.wsPingIntervalMs / 20));
     // Ten small renewals per renewal period rather than one big one: thousands of idle sessions must not add a
     // periodic spike to the active agents' latency.
     const renew = setInterval(() => void this.renewLeases(), Math.max(100, (this.config.leaseSeconds * 1000) / 30));
@@ -151,6 +153,8 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
       queue: Promise.resolve(),
       queued: 0,
       unansweredPings: 0,
+      // A random phase within the first interval: connections that arrived together are not all pinged together.
+      nextPingAt: Date.now() + this.config.wsPingIntervalMs * (0.5 + Math.random() * 0.5),
       leaseRenewedAt: 0,
     };
     if (this.draining) {
@@ -313,14 +317,18 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
     }
   }
 
+  /** Pings the connections that are due; drops one that left the last two pings unanswered. */
   private heartbeat(): void {
+    const now = Date.now();
     for (const conn of this.registry.connections()) {
+      if (conn.nextPingAt > now) continue;
       if (conn.unansweredPings >= 2) {
         this.logger.debug(`agent connection ${conn.id} missed two pings; dropping it`);
         conn.socket.terminate();
         continue;
       }
       conn.unansweredPings++;
+      conn.nextPingAt = now + this.config.wsPingIntervalMs;
       if (conn.socket.readyState === WebSocket.OPEN) conn.socket.ping();
     }
   }
