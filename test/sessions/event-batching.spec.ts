@@ -1,5 +1,5 @@
-import { jest } from '@jest/globals';
 import { PrismaService } from '../../src/infra/database/prisma.service.js';
+import { countNamedStatements } from '../support/statement-counter.js';
 import { type EventToRecord, EventRecorderRepository } from '../../src/sessions/event-recorder.repository.js';
 import { AgentSocket } from '../support/agent-socket.js';
 import { type SessionsWorld, sessionsWorld } from './support.js';
@@ -13,18 +13,12 @@ describe('batched verdict recording', () => {
   let recorder: EventRecorderRepository;
   const agents: AgentSocket[] = [];
   /** How many statements of each name the app sent, to see that batches were formed. */
-  const statements = new Map<string, number>();
+  let statements = new Map<string, number>();
 
   beforeAll(async () => {
     world = await sessionsWorld('block');
     recorder = world.apps[0].app.get(EventRecorderRepository);
-    const pool = world.apps[0].app.get(PrismaService).pool;
-    const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
-    jest.spyOn(pool, 'query').mockImplementation(((...args: unknown[]) => {
-      const name = (args[0] as { name?: string })?.name;
-      if (name) statements.set(name, (statements.get(name) ?? 0) + 1);
-      return query(...args);
-    }) as never);
+    statements = countNamedStatements(world.apps[0].app.get(PrismaService).pool);
   });
   afterAll(async () => {
     await Promise.all(agents.map((a) => a.close().catch(() => undefined)));

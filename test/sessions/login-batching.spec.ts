@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { jest } from '@jest/globals';
 import { PrismaService } from '../../src/infra/database/prisma.service.js';
+import { countNamedStatements } from '../support/statement-counter.js';
 import { type ClaimRequest, SessionLeaseRepository } from '../../src/sessions/session-lease.repository.js';
 import { type SessionsWorld, sessionsWorld } from './support.js';
 
@@ -11,18 +11,12 @@ import { type SessionsWorld, sessionsWorld } from './support.js';
 describe('batched session claims', () => {
   let world: SessionsWorld;
   let leases: SessionLeaseRepository;
-  const statements = new Map<string, number>();
+  let statements = new Map<string, number>();
 
   beforeAll(async () => {
     world = await sessionsWorld('block');
     leases = world.apps[0].app.get(SessionLeaseRepository);
-    const pool = world.apps[0].app.get(PrismaService).pool;
-    const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
-    jest.spyOn(pool, 'query').mockImplementation(((...args: unknown[]) => {
-      const name = (args[0] as { name?: string })?.name;
-      if (name) statements.set(name, (statements.get(name) ?? 0) + 1);
-      return query(...args);
-    }) as never);
+    statements = countNamedStatements(world.apps[0].app.get(PrismaService).pool);
   });
   afterAll(() => world?.close());
 
