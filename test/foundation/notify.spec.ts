@@ -1,7 +1,7 @@
 import { notifyChannel } from '../../src/infra/notify/notify-channel.js';
 import { PgNotifyService } from '../../src/infra/notify/pg-notify.service.js';
-import { type TestApp, startApp } from '../support/app.js';
-import { type TestDatabase, createTestDatabase } from '../support/database.js';
+import { type Cluster, type TestApp, startCluster } from '../support/app.js';
+import type { TestDatabase } from '../support/database.js';
 
 const pingChannel = notifyChannel<{ n: number }>('arbiter_test_ping');
 
@@ -17,19 +17,17 @@ function nextMessage<T>(service: PgNotifyService, channel = pingChannel, timeout
 }
 
 describe('PgNotifyService', () => {
+  let cluster: Cluster;
   let db: TestDatabase;
   let one: TestApp;
   let two: TestApp;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    [one, two] = await Promise.all([startApp(db.url), startApp(db.url)]);
+    cluster = await startCluster(2);
+    ({ db } = cluster);
+    [one, two] = cluster.apps;
   });
-
-  afterAll(async () => {
-    await Promise.all([one?.close(), two?.close()]);
-    await db?.drop();
-  });
+  afterAll(() => cluster?.close());
 
   it('delivers a notification published on one instance to another', async () => {
     const receiver = two.app.get(PgNotifyService);

@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/app.factory.js';
 import { type ArbiterConfig, loadConfig } from '../../src/infra/config/config.js';
+import { type TestDatabase, createTestDatabase } from './database.js';
 
 /** The first admin every test app bootstraps. */
 export const TEST_ADMIN = { email: 'admin@arbiter.test', password: 'correct horse battery staple' };
@@ -41,5 +42,25 @@ export async function startApp(databaseUrl: string, overrides: Partial<ArbiterCo
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}`,
     close: () => app.close(),
+  };
+}
+
+/** A fresh database with `count` instances on it, for tests across instances. */
+export interface Cluster {
+  db: TestDatabase;
+  apps: TestApp[];
+  close(): Promise<void>;
+}
+
+export async function startCluster(count: number, overrides: Partial<ArbiterConfig> = {}): Promise<Cluster> {
+  const db = await createTestDatabase();
+  const apps = await Promise.all(Array.from({ length: count }, () => startApp(db.url, overrides)));
+  return {
+    db,
+    apps,
+    async close() {
+      await Promise.all(apps.map((a) => a.close()));
+      await db.drop();
+    },
   };
 }
