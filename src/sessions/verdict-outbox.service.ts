@@ -73,7 +73,10 @@ export class VerdictOutboxService {
 
   private async writeAcks(batch: { sessionId: string; epoch: number; eventId: string }[]): Promise<void> {
     try {
-      await this.prisma.pool.query({
+      // Committed without waiting for its flush (PrismaService.bookkeepingPool): an ack lost in a database crash only
+      // means the verdict is sent again. Visibility is immediate either way, so a lease freed after this write never
+      // hands the next holder an acked verdict.
+      await this.prisma.bookkeepingPool.query({
         name: 'arbiter_ack_verdicts',
         text: `UPDATE verdicts v SET acked_at = now()
            FROM unnest($1::uuid[], $2::int[], $3::text[]) AS a(session_id, epoch, event_id), agent_sessions s
