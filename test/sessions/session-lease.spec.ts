@@ -102,6 +102,8 @@ describe('session lease and verdict delivery', () => {
     again.agent.send({ type: 'ack', event_id: 'away-evt' });
     await again.agent.decide('away-after', harmless);
     await again.agent.close();
+    // The server frees the lease after its side of the close (acks first); a login without the token waits for that.
+    await eventually(async () => (await w.db.pool.query("SELECT 1 FROM agent_sessions WHERE external_id = 'away-1' AND lease_expires_at IS NULL")).rowCount === 1, 5000, 'the lease to be freed');
     const third = await AgentSocket.login(w.apps[0].wsUrl, w.key, 'away-1');
     await third.agent.decide('away-check', harmless);
     expect(third.agent.framesFor('away-evt')).toEqual([]);

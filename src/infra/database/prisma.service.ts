@@ -30,7 +30,8 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
 
   async onModuleInit(): Promise<void> {
     try {
-      await this.pool.query('SELECT 1');
+      // Both pools open a connection now: a first ack or rate-limit count should not wait for one.
+      await Promise.all([this.pool.query('SELECT 1'), this.bookkeepingPool.query('SELECT 1')]);
     } catch (err) {
       throw new Error(`cannot reach the database at ${redactedUrl(this.config.databaseUrl ?? '')}: ${(err as Error).message}`);
     }
