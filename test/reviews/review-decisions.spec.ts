@@ -1,20 +1,12 @@
 import { ArbiterClient } from '../../src/sdk/arbiter-client.js';
 import { eventInputSha256 } from '../../src/policies/canonical-event.js';
 import { AgentSocket } from '../support/agent-socket.js';
-import { type TestApp, startApp } from '../support/app.js';
-import { type TestDatabase, createTestDatabase } from '../support/database.js';
-import { type SignedIn, createUser, signInAdmin, waitFor } from '../support/fixtures.js';
-import { HttpClient } from '../support/http.js';
-import { DESTRUCTIVE, type HitlProject, hitlProject } from './support.js';
+import { type SignedIn, createUser, waitFor } from '../support/fixtures.js';
+import { DESTRUCTIVE, type HitlProject, type ReviewsWorld, hitlProject, reviewsWorld } from './support.js';
 
 describe('review decisions', () => {
-  let db: TestDatabase;
-  let one: TestApp;
-  let two: TestApp;
-  let http1: HttpClient;
-  let http2: HttpClient;
-  let admin: SignedIn;
-  let reviewer: SignedIn;
+  let world: ReviewsWorld;
+  let { db, one, two, http1, http2, admin, reviewer } = {} as ReviewsWorld;
   let reviewer2: SignedIn;
   let viewer: SignedIn;
   let project: HitlProject;
@@ -22,12 +14,8 @@ describe('review decisions', () => {
   const sockets: AgentSocket[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    [one, two] = await Promise.all([startApp(db.url), startApp(db.url)]);
-    http1 = new HttpClient(one.url);
-    http2 = new HttpClient(two.url);
-    admin = await signInAdmin(http1);
-    reviewer = await createUser(http1, admin.token, 'reviewer');
+    world = await reviewsWorld();
+    ({ db, one, two, http1, http2, admin, reviewer } = world);
     reviewer2 = await createUser(http1, admin.token, 'reviewer');
     viewer = await createUser(http1, admin.token, 'viewer');
     project = await hitlProject(http1, admin.token);
@@ -36,8 +24,7 @@ describe('review decisions', () => {
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close()));
     await Promise.all(sockets.map((s) => s.close().catch(() => undefined)));
-    await Promise.all([one?.close(), two?.close()]);
-    await db?.drop();
+    await world?.close();
   });
 
   /** An SDK agent on instance one whose destructive call is held for review. */

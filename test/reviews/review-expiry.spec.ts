@@ -1,36 +1,23 @@
 import { ArbiterClient, type Verdict } from '../../src/sdk/arbiter-client.js';
 import { AgentSocket } from '../support/agent-socket.js';
-import { type TestApp, startApp } from '../support/app.js';
-import { type TestDatabase, createTestDatabase } from '../support/database.js';
-import { type SignedIn, createUser, signInAdmin, waitFor } from '../support/fixtures.js';
-import { HttpClient } from '../support/http.js';
-import { DESTRUCTIVE, hitlProject } from './support.js';
+import { waitFor } from '../support/fixtures.js';
+import { DESTRUCTIVE, type ReviewsWorld, hitlProject, reviewsWorld } from './support.js';
 
 describe('review expiry', () => {
-  let db: TestDatabase;
-  let one: TestApp;
-  let two: TestApp;
-  let http1: HttpClient;
-  let http2: HttpClient;
-  let admin: SignedIn;
-  let reviewer: SignedIn;
+  let world: ReviewsWorld;
+  let { db, one, two, http1, http2, admin, reviewer } = {} as ReviewsWorld;
   const clients: ArbiterClient[] = [];
   const sockets: AgentSocket[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    [one, two] = await Promise.all([startApp(db.url), startApp(db.url)]);
-    http1 = new HttpClient(one.url);
-    http2 = new HttpClient(two.url);
-    admin = await signInAdmin(http1);
-    reviewer = await createUser(http1, admin.token, 'reviewer');
+    world = await reviewsWorld();
+    ({ db, one, two, http1, http2, admin, reviewer } = world);
   });
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close()));
     await Promise.all(sockets.map((s) => s.close().catch(() => undefined)));
-    await Promise.all([one?.close(), two?.close()]);
-    await db?.drop();
+    await world?.close();
   });
 
   /** Leaves a review alone (5 s window, the shortest a project allows) and reports what the SDK got and when. */

@@ -1,30 +1,19 @@
 import { AgentSocket } from '../support/agent-socket.js';
 import { type TestApp, startApp } from '../support/app.js';
-import { type TestDatabase, createTestDatabase } from '../support/database.js';
-import { type SignedIn, createUser, signInAdmin, waitFor } from '../support/fixtures.js';
-import { HttpClient } from '../support/http.js';
-import { DESTRUCTIVE, type HitlProject, SseClient, hitlProject } from './support.js';
+import { type SignedIn, createUser, waitFor } from '../support/fixtures.js';
+import { DESTRUCTIVE, type HitlProject, type ReviewsWorld, SseClient, hitlProject, reviewsWorld } from './support.js';
 
 describe('GET /api/stream', () => {
-  let db: TestDatabase;
-  let one: TestApp;
-  let two: TestApp;
-  let http1: HttpClient;
-  let http2: HttpClient;
-  let admin: SignedIn;
-  let reviewer: SignedIn;
+  let world: ReviewsWorld;
+  let { db, one, two, http1, http2, admin, reviewer } = {} as ReviewsWorld;
   let viewer: SignedIn;
   let project: HitlProject;
   const streams: SseClient[] = [];
   const sockets: AgentSocket[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    [one, two] = await Promise.all([startApp(db.url), startApp(db.url)]);
-    http1 = new HttpClient(one.url);
-    http2 = new HttpClient(two.url);
-    admin = await signInAdmin(http1);
-    reviewer = await createUser(http1, admin.token, 'reviewer');
+    world = await reviewsWorld();
+    ({ db, one, two, http1, http2, admin, reviewer } = world);
     viewer = await createUser(http1, admin.token, 'viewer');
     project = await hitlProject(http1, admin.token);
   });
@@ -32,8 +21,7 @@ describe('GET /api/stream', () => {
   afterAll(async () => {
     for (const s of streams) s.close();
     await Promise.all(sockets.map((s) => s.close().catch(() => undefined)));
-    await Promise.all([one?.close(), two?.close()]);
-    await db?.drop();
+    await world?.close();
   });
 
   async function open(app: TestApp, token: string | undefined, opts?: Parameters<typeof SseClient.open>[2]): Promise<SseClient> {

@@ -1,10 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AgentSocket } from '../support/agent-socket.js';
-import { type TestApp, startApp } from '../support/app.js';
-import { type TestDatabase, createTestDatabase } from '../support/database.js';
-import { type SignedIn, createUser, dumpAllTables, signInAdmin, waitFor } from '../support/fixtures.js';
+import { startApp } from '../support/app.js';
+import { dumpAllTables, signInAdmin, waitFor } from '../support/fixtures.js';
 import { HttpClient } from '../support/http.js';
-import { DESTRUCTIVE, type ReceivedCall, WebhookReceiver, hitlProject } from './support.js';
+import { DESTRUCTIVE, type ReceivedCall, type ReviewsWorld, WebhookReceiver, hitlProject, reviewsWorld } from './support.js';
 
 /** What a receiver does, written out independently of the server's code. */
 function signatureValid(secret: string, call: ReceivedCall): boolean {
@@ -15,30 +14,20 @@ function signatureValid(secret: string, call: ReceivedCall): boolean {
 }
 
 describe('review webhooks', () => {
-  let db: TestDatabase;
-  let one: TestApp;
-  let two: TestApp;
-  let http1: HttpClient;
-  let http2: HttpClient;
-  let admin: SignedIn;
-  let reviewer: SignedIn;
+  let world: ReviewsWorld;
+  let { db, one, two, http1, http2, admin, reviewer } = {} as ReviewsWorld;
   const receivers: WebhookReceiver[] = [];
   const sockets: AgentSocket[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    [one, two] = await Promise.all([startApp(db.url), startApp(db.url)]);
-    http1 = new HttpClient(one.url);
-    http2 = new HttpClient(two.url);
-    admin = await signInAdmin(http1);
-    reviewer = await createUser(http1, admin.token, 'reviewer');
+    world = await reviewsWorld();
+    ({ db, one, two, http1, http2, admin, reviewer } = world);
   });
 
   afterAll(async () => {
     await Promise.all(sockets.map((s) => s.close().catch(() => undefined)));
     await Promise.all(receivers.map((r) => r.close()));
-    await Promise.all([one?.close(), two?.close()]);
-    await db?.drop();
+    await world?.close();
   });
 
   it('calls the receiver, signed, for review.created, review.expiring and review.expired, retrying after a 500, with exactly one success per event', async () => {
