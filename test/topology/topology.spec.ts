@@ -78,6 +78,41 @@ async function closeAgents(): Promise<void> {
   openSockets.clear();
 }
 
+/** A cluster of `count` instances on a fresh database, with its admin's token and one project (`rules`, an API key). */
+interface ProjectCluster {
+  db: TestDatabase;
+  cluster: Cluster;
+  http: HttpClient;
+  adminToken: string;
+  projectId: string;
+  key: string;
+  /** Closes the test's agents, then the cluster, then drops the database. */
+  close(): Promise<void>;
+}
+
+async function projectCluster(name: string, count: number, env: Record<string, string>, project: Record<string, unknown>, rules: unknown[]): Promise<ProjectCluster> {
+  const db = await createTestDatabase();
+  const cluster = await Cluster.start(name, db.url, count, env);
+  const http = new HttpClient(cluster.instances[0].url);
+  const adminToken = (await signInAdmin(http)).token;
+  const { id: projectId } = await createProject(http, adminToken, project);
+  await setRules(http, adminToken, projectId, rules);
+  const key = (await createApiKey(http, adminToken, projectId)).key;
+  return {
+    db,
+    cluster,
+    http,
+    adminToken,
+    projectId,
+    key,
+    async close() {
+      await closeAgents();
+      await cluster.close();
+      await db.drop();
+    },
+  };
+}
+
 /** Cleanups registered by the running test, run after it whether it passed or not. */
 const afterThisTest: (() => void)[] = [];
 
@@ -102,21 +137,14 @@ describe('an instance killed with SIGKILL while agents wait for reviews', () => 
   let adminToken: string;
   let key: string;
 
+  let world: ProjectCluster;
+
   beforeAll(async () => {
-    db = await createTestDatabase();
-    cluster = await Cluster.start('crash', db.url, 3, POOL);
-    const http = new HttpClient(cluster.instances[1].url);
-    adminToken = (await signInAdmin(http)).token;
-    const project = await createProject(http, adminToken, { mode: 'hitl', review_timeout_seconds: 600 });
-    await setRules(http, adminToken, project.id, [DESTRUCTIVE_RULE]);
-    key = (await createApiKey(http, adminToken, project.id)).key;
+    world = await projectCluster('crash', 3, POOL, { mode: 'hitl', review_timeout_seconds: 600 }, [DESTRUCTIVE_RULE]);
+    ({ db, cluster, adminToken, key } = world);
   }, SETUP_MS);
 
-  afterAll(async () => {
-    await closeAgents();
-    await cluster?.close();
-    await db?.drop();
-  });
+  afterAll(() => world?.close());
 
   it('delivers every decision made before, during and after the crash exactly once, through a survivor, and loses or duplicates no row', () =>
     withServerLogs(() => cluster.history, async () => {
@@ -260,21 +288,14 @@ describe('a rolling deploy: SIGTERM and restart each instance in turn under a st
   let cluster: Cluster;
   let key: string;
 
+  let world: ProjectCluster;
+
   beforeAll(async () => {
-    db = await createTestDatabase();
-    cluster = await Cluster.start('rolling', db.url, 3, POOL);
-    const http = new HttpClient(cluster.instances[0].url);
-    const adminToken = (await signInAdmin(http)).token;
-    const project = await createProject(http, adminToken, { mode: 'block' });
-    await setRules(http, adminToken, project.id, [NETWORK_RULE]);
-    key = (await createApiKey(http, adminToken, project.id)).key;
+    world = await projectCluster('rolling', 3, POOL, { mode: 'block' }, [NETWORK_RULE]);
+    ({ db, cluster, key } = world);
   }, SETUP_MS);
 
-  afterAll(async () => {
-    await closeAgents();
-    await cluster?.close();
-    await db?.drop();
-  });
+  afterAll(() => world?.close());
 
   it('exits 0 within 10 s on each SIGTERM, frees leases before closing with 1012, and loses no verdict', () =>
     withServerLogs(() => cluster.history, async () => {
@@ -523,23 +544,16 @@ describe('connection storms and a client that stops reading', () => {
   let projectId: string;
   let key: string;
 
+  let world: ProjectCluster;
+
   beforeAll(async () => {
-    db = await createTestDatabase();
-    cluster = await Cluster.start('storm', db.url, 3, { ...POOL, ARBITER_WS_MAX_BUFFERED_BYTES: String(MAX_BUFFERED) });
-    http = new HttpClient(cluster.instances[0].url);
-    adminToken = (await signInAdmin(http)).token;
-    const project = await createProject(http, adminToken, { mode: 'block' });
-    projectId = project.id;
     // A long reason makes every verdict frame large, so a client that stops reading fills its buffers sooner.
-    await setRules(http, adminToken, project.id, [NETWORK_RULE, { kind: 'tool', tool: 'bulk.*', action: 'block', reason: `bulk refused ${'.'.repeat(480)}` }]);
-    key = (await createApiKey(http, adminToken, project.id)).key;
+    const bulk = { kind: 'tool', tool: 'bulk.*', action: 'block', reason: `bulk refused ${'.'.repeat(480)}` };
+    world = await projectCluster('storm', 3, { ...POOL, ARBITER_WS_MAX_BUFFERED_BYTES: String(MAX_BUFFERED) }, { mode: 'block' }, [NETWORK_RULE, bulk]);
+    ({ db, cluster, http, adminToken, projectId, key } = world);
   }, SETUP_MS);
 
-  afterAll(async () => {
-    await closeAgents();
-    await cluster?.close();
-    await db?.drop();
-  });
+  afterAll(() => world?.close());
 
   it(`serves ${STORM} agents logging in at once through the balancer, and all of them again when they reconnect at once`, () =>
     withServerLogs(() => cluster.history, async () => {
