@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { type TestApp, TEST_ADMIN, startApp } from '../support/app.js';
-import { type TestDatabase, createTestDatabase } from '../support/database.js';
-import { type SignedIn, apiKeySecret, createApiKey, createProject, createUser, signIn, signInAdmin } from '../support/fixtures.js';
-import { HttpClient, type RequestOptions } from '../support/http.js';
+import { TEST_ADMIN } from '../support/app.js';
+import { type SignedInApp, apiKeySecret, createApiKey, createProject, createUser, signIn, signedInApp } from '../support/fixtures.js';
+import type { RequestOptions } from '../support/http.js';
 
 interface AuditItem {
   id: string;
@@ -19,22 +18,15 @@ interface AuditItem {
 const MAX_FAILURES = 3;
 
 describe('audit log', () => {
-  let db: TestDatabase;
-  let instance: TestApp;
-  let http: HttpClient;
-  let admin: SignedIn;
+  let world: SignedInApp;
+  let { db, instance, http, admin } = {} as SignedInApp;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    instance = await startApp(db.url, { loginMaxFailures: MAX_FAILURES, loginMaxFailuresPerAddress: 1000 });
-    http = new HttpClient(instance.url);
-    admin = await signInAdmin(http);
+    world = await signedInApp({ loginMaxFailures: MAX_FAILURES, loginMaxFailuresPerAddress: 1000 });
+    ({ db, instance, http, admin } = world);
   });
 
-  afterAll(async () => {
-    await instance?.close();
-    await db?.drop();
-  });
+  afterAll(() => world?.close());
 
   /** Sends a request with a request id of its own, so the audit entry it caused can be found. */
   const traced = (options: RequestOptions = {}) => {

@@ -2,36 +2,24 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { ApiKeysService } from '../../src/auth/api-keys/api-keys.service.js';
 import { type TestApp, startApp } from '../support/app.js';
-import { type TestDatabase, createTestDatabase } from '../support/database.js';
-import { type SignedIn, createApiKey, createProject, dumpAllTables, signInAdmin, waitFor } from '../support/fixtures.js';
+import { type SignedInPair, createApiKey, createProject, dumpAllTables, signedInPair, waitFor } from '../support/fixtures.js';
 import { HttpClient } from '../support/http.js';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 const KEY = /^arb_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
 describe('SDK API keys on two instances', () => {
-  let db: TestDatabase;
-  let one: TestApp;
-  let two: TestApp;
-  let http1: HttpClient;
-  let http2: HttpClient;
-  let admin: SignedIn;
+  let world: SignedInPair;
+  let { db, one, two, http1, http2, admin } = {} as SignedInPair;
   let project: { id: string };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    [one, two] = await Promise.all([startApp(db.url), startApp(db.url)]);
-    http1 = new HttpClient(one.url);
-    http2 = new HttpClient(two.url);
-    admin = await signInAdmin(http1);
+    world = await signedInPair();
+    ({ db, one, two, http1, http2, admin } = world);
     project = await createProject(http1, admin.token);
   });
 
-  afterAll(async () => {
-    await one?.close();
-    await two?.close();
-    await db?.drop();
-  });
+  afterAll(() => world?.close());
 
   describe('creation', () => {
     it('answers 201 {id, name, prefix, key} with the full key, once', async () => {

@@ -1,28 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { type TestApp, startApp } from '../support/app.js';
-import { type TestDatabase, createTestDatabase } from '../support/database.js';
-import { type SignedIn, createProject, signInAdmin } from '../support/fixtures.js';
-import { HttpClient } from '../support/http.js';
+import { type SignedInApp, createProject, signedInApp } from '../support/fixtures.js';
 
 const name = () => `project-${randomBytes(4).toString('hex')}`;
 
 describe('projects', () => {
-  let db: TestDatabase;
-  let instance: TestApp;
-  let http: HttpClient;
-  let admin: SignedIn;
+  let world: SignedInApp;
+  let { db, instance, http, admin } = {} as SignedInApp;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    instance = await startApp(db.url);
-    http = new HttpClient(instance.url);
-    admin = await signInAdmin(http);
+    world = await signedInApp();
+    ({ db, instance, http, admin } = world);
   });
 
-  afterAll(async () => {
-    await instance?.close();
-    await db?.drop();
-  });
+  afterAll(() => world?.close());
 
   it('creates a project with the documented defaults and answers it with its id (201)', async () => {
     const res = await http.post('/api/projects', { name: 'payments', mode: 'hitl' }, { token: admin.token });

@@ -1,31 +1,22 @@
 import { createHash } from 'node:crypto';
 import { AuthHousekeepingService } from '../../src/auth/auth-housekeeping.service.js';
-import { type TestApp, TEST_ADMIN, startApp } from '../support/app.js';
-import { type TestDatabase, createTestDatabase } from '../support/database.js';
-import { type SignedIn, createUser, dumpAllTables, setCookie, signIn, signInAdmin } from '../support/fixtures.js';
-import { HttpClient } from '../support/http.js';
+import { TEST_ADMIN } from '../support/app.js';
+import { type SignedInApp, createUser, dumpAllTables, setCookie, signIn, signedInApp } from '../support/fixtures.js';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 const cookieHeader = (token: string) => ({ cookie: `arbiter_session=${token}` });
 
 describe('dashboard sign-in sessions', () => {
-  let db: TestDatabase;
-  let instance: TestApp;
-  let http: HttpClient;
-  let admin: SignedIn;
+  let world: SignedInApp;
+  let { db, instance, http, admin } = {} as SignedInApp;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
     // Failures are throttled elsewhere (throttling.spec.ts); here they must not get in the way of the timing samples.
-    instance = await startApp(db.url, { loginMaxFailures: 1000, loginMaxFailuresPerAddress: 1000, trustProxy: 'loopback' });
-    http = new HttpClient(instance.url);
-    admin = await signInAdmin(http);
+    world = await signedInApp({ loginMaxFailures: 1000, loginMaxFailuresPerAddress: 1000, trustProxy: 'loopback' });
+    ({ db, instance, http, admin } = world);
   });
 
-  afterAll(async () => {
-    await instance?.close();
-    await db?.drop();
-  });
+  afterAll(() => world?.close());
 
   describe('login by cookie and by bearer', () => {
     it('answers the token and user, and sets an HttpOnly SameSite=Lax arbiter_session cookie', async () => {

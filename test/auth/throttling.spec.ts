@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { type TestApp, startApp } from '../support/app.js';
-import { type TestDatabase, createTestDatabase } from '../support/database.js';
-import { type SignedIn, createUser, signInAdmin } from '../support/fixtures.js';
-import { HttpClient } from '../support/http.js';
+import { type SignedInPair, createUser, signedInPair } from '../support/fixtures.js';
+import type { HttpClient } from '../support/http.js';
 
 const MAX_FAILURES = 3;
 const MAX_FAILURES_PER_ADDRESS = 5;
@@ -13,27 +11,15 @@ let addressCounter = 0;
 const nextAddress = () => `203.0.113.${++addressCounter}`;
 
 describe('sign-in throttling across two instances on one database', () => {
-  let db: TestDatabase;
-  let one: TestApp;
-  let two: TestApp;
-  let http1: HttpClient;
-  let http2: HttpClient;
-  let admin: SignedIn;
+  let world: SignedInPair;
+  let { db, one, two, http1, http2, admin } = {} as SignedInPair;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const overrides = { loginMaxFailures: MAX_FAILURES, loginMaxFailuresPerAddress: MAX_FAILURES_PER_ADDRESS, loginWindowSeconds: WINDOW_SECONDS, trustProxy: 'loopback' };
-    [one, two] = [await startApp(db.url, overrides), await startApp(db.url, overrides)];
-    http1 = new HttpClient(one.url);
-    http2 = new HttpClient(two.url);
-    admin = await signInAdmin(http1);
+    world = await signedInPair({ loginMaxFailures: MAX_FAILURES, loginMaxFailuresPerAddress: MAX_FAILURES_PER_ADDRESS, loginWindowSeconds: WINDOW_SECONDS, trustProxy: 'loopback' });
+    ({ db, one, two, http1, http2, admin } = world);
   });
 
-  afterAll(async () => {
-    await one?.close();
-    await two?.close();
-    await db?.drop();
-  });
+  afterAll(() => world?.close());
 
   const login = (http: HttpClient, email: string, password: string, address: string) =>
     http.post('/api/auth/login', { email, password }, { headers: { 'x-forwarded-for': address } });

@@ -1,7 +1,4 @@
-import { type TestApp, startApp } from '../support/app.js';
-import { type TestDatabase, createTestDatabase } from '../support/database.js';
-import { type SignedIn, createApiKey, createProject, createUser, signInAdmin } from '../support/fixtures.js';
-import { HttpClient } from '../support/http.js';
+import { type SignedInApp, createApiKey, createProject, createUser, signedInApp } from '../support/fixtures.js';
 
 /** Exactly the body from the issue. */
 const ISSUE_BODY = {
@@ -12,22 +9,15 @@ const ISSUE_BODY = {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('GET/PUT /api/projects/:id/rules', () => {
-  let db: TestDatabase;
-  let instance: TestApp;
-  let http: HttpClient;
-  let admin: SignedIn;
+  let world: SignedInApp;
+  let { db, instance, http, admin } = {} as SignedInApp;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    instance = await startApp(db.url);
-    http = new HttpClient(instance.url);
-    admin = await signInAdmin(http);
+    world = await signedInApp();
+    ({ db, instance, http, admin } = world);
   });
 
-  afterAll(async () => {
-    await instance?.close();
-    await db?.drop();
-  });
+  afterAll(() => world?.close());
 
   it("starts a new project with no rules and the default action 'allow'", async () => {
     const project = await createProject(http, admin.token);

@@ -2,33 +2,20 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { type TestApp, startCluster } from '../support/app.js';
-import type { TestDatabase } from '../support/database.js';
-import { type SignedIn, createApiKey, createProject, createUser, signInAdmin } from '../support/fixtures.js';
-import { HttpClient } from '../support/http.js';
+import { type SignedIn, type SignedInPair, createApiKey, createProject, createUser, signedInPair } from '../support/fixtures.js';
+import type { HttpClient } from '../support/http.js';
 
 /** An event the rule below sends to review. */
 export const DESTRUCTIVE = { kind: 'tool', tool: 'shell.exec', input: { cmd: 'rm -rf /tmp/build', cwd: '/srv' } } as const;
 
 /** Two instances on a fresh database, a signed-in admin and a reviewer: where every review spec starts. */
-export interface ReviewsWorld {
-  db: TestDatabase;
-  one: TestApp;
-  two: TestApp;
-  http1: HttpClient;
-  http2: HttpClient;
-  admin: SignedIn;
+export interface ReviewsWorld extends SignedInPair {
   reviewer: SignedIn;
-  close(): Promise<void>;
 }
 
 export async function reviewsWorld(): Promise<ReviewsWorld> {
-  const cluster = await startCluster(2);
-  const [one, two] = cluster.apps;
-  const http1 = new HttpClient(one.url);
-  const admin = await signInAdmin(http1);
-  const reviewer = await createUser(http1, admin.token, 'reviewer');
-  return { db: cluster.db, one, two, http1, http2: new HttpClient(two.url), admin, reviewer, close: () => cluster.close() };
+  const pair = await signedInPair();
+  return { ...pair, reviewer: await createUser(pair.http1, pair.admin.token, 'reviewer') };
 }
 
 export interface HitlProject {

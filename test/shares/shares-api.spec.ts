@@ -1,18 +1,13 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ShareCleanupService } from '../../src/shares/share-cleanup.service.js';
-import { type TestApp, startApp } from '../support/app.js';
-import { type TestDatabase, createTestDatabase } from '../support/database.js';
-import { type SignedIn, createUser, signInAdmin } from '../support/fixtures.js';
-import { HttpClient } from '../support/http.js';
+import { type SignedIn, type SignedInApp, createUser, signedInApp } from '../support/fixtures.js';
 import { type CreatedShare, createShare, insertEvent, insertReview, insertVerdict, shareableSession } from './factories.js';
 
 const DAY = 86400;
 
 describe('share links over HTTP', () => {
-  let db: TestDatabase;
-  let instance: TestApp;
-  let http: HttpClient;
-  let admin: SignedIn;
+  let world: SignedInApp;
+  let { db, instance, http, admin } = {} as SignedInApp;
   let reviewer: SignedIn;
   let otherReviewer: SignedIn;
   let viewer: SignedIn;
@@ -24,21 +19,16 @@ describe('share links over HTTP', () => {
   const tokenOf = (share: CreatedShare) => share.token;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
     // The limiter has a file of its own; here it must not get in the way.
-    instance = await startApp(db.url, { sharePublicRateLimit: 1_000_000, publicUrl: 'https://arbiter.example.test' });
-    http = new HttpClient(instance.url);
-    admin = await signInAdmin(http);
+    world = await signedInApp({ sharePublicRateLimit: 1_000_000, publicUrl: 'https://arbiter.example.test' });
+    ({ db, instance, http, admin } = world);
     reviewer = await createUser(http, admin.token, 'reviewer');
     otherReviewer = await createUser(http, admin.token, 'reviewer');
     viewer = await createUser(http, admin.token, 'viewer');
     session = await shareableSession(http, db.pool, admin.token, { label: 'nightly-deploy' });
   });
 
-  afterAll(async () => {
-    await instance?.close();
-    await db?.drop();
-  });
+  afterAll(() => world?.close());
 
   describe('creating', () => {
     it('gives a reviewer a 43-character token once, a url under PUBLIC_URL, a 7-day default expiry, and stores only its SHA-256', async () => {

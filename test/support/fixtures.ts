@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { TEST_ADMIN } from './app.js';
-import type { HttpClient } from './http.js';
+import type { ArbiterConfig } from '../../src/infra/config/config.js';
+import { TEST_ADMIN, type TestApp, startApp, startCluster } from './app.js';
+import { type TestDatabase, createTestDatabase } from './database.js';
+import { HttpClient } from './http.js';
 
 /** Small factories over the real HTTP API, so tests build state the way users do. */
 
@@ -93,4 +95,49 @@ export function apiKeySecret(key: string): string {
   const match = /^arb_[a-z0-9]{12}_([A-Za-z0-9_-]{43})$/.exec(key);
   if (!match) throw new Error('not an API key');
   return match[1];
+}
+
+/** One instance on a fresh database with its admin signed in: where most single-instance specs start. */
+export interface SignedInApp {
+  db: TestDatabase;
+  instance: TestApp;
+  http: HttpClient;
+  admin: SignedIn;
+  close(): Promise<void>;
+}
+
+export async function signedInApp(overrides: Partial<ArbiterConfig> = {}): Promise<SignedInApp> {
+  const db = await createTestDatabase();
+  const instance = await startApp(db.url, overrides);
+  const http = new HttpClient(instance.url);
+  const admin = await signInAdmin(http);
+  return {
+    db,
+    instance,
+    http,
+    admin,
+    async close() {
+      await instance.close();
+      await db.drop();
+    },
+  };
+}
+
+/** Two instances on a fresh database with the admin signed in (on the first): for specs across instances. */
+export interface SignedInPair {
+  db: TestDatabase;
+  one: TestApp;
+  two: TestApp;
+  http1: HttpClient;
+  http2: HttpClient;
+  admin: SignedIn;
+  close(): Promise<void>;
+}
+
+export async function signedInPair(overrides: Partial<ArbiterConfig> = {}): Promise<SignedInPair> {
+  const cluster = await startCluster(2, overrides);
+  const [one, two] = cluster.apps;
+  const http1 = new HttpClient(one.url);
+  const admin = await signInAdmin(http1);
+  return { db: cluster.db, one, two, http1, http2: new HttpClient(two.url), admin, close: () => cluster.close() };
 }

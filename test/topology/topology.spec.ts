@@ -113,6 +113,24 @@ async function projectCluster(name: string, count: number, env: Record<string, s
   };
 }
 
+/**
+ * `count` agents through the balancer that reconnect quickly and record each held call's review id in `pending`
+ * (event id → review id), for the scenarios where people decide while instances come and go.
+ */
+function connectReviewAgents(url: string, apiKey: string, prefix: string, count: number, pending: Map<string, string>): Promise<ArbiterClient[]> {
+  return Promise.all(
+    Array.from({ length: count }, (_, a) =>
+      connectAgent({
+        url,
+        apiKey,
+        sessionId: `${prefix}-agent-${a}`,
+        reconnect: { initialDelayMs: 100, maxDelayMs: 1000 },
+        onPending: (eventId, reviewId) => pending.set(eventId, reviewId),
+      }),
+    ),
+  );
+}
+
 /** Cleanups registered by the running test, run after it whether it passed or not. */
 const afterThisTest: (() => void)[] = [];
 
@@ -150,17 +168,7 @@ describe('an instance killed with SIGKILL while agents wait for reviews', () => 
     withServerLogs(() => cluster.history, async () => {
       const [victim, ...survivors] = cluster.instances;
       const pending = new Map<string, string>();
-      const agents = await Promise.all(
-        Array.from({ length: AGENTS }, (_, a) =>
-          connectAgent({
-            url: cluster.url,
-            apiKey: key,
-            sessionId: `crash-agent-${a}`,
-            reconnect: { initialDelayMs: 100, maxDelayMs: 1000 },
-            onPending: (eventId, reviewId) => pending.set(eventId, reviewId),
-          }),
-        ),
-      );
+      const agents = await connectReviewAgents(cluster.url, key, 'crash', AGENTS, pending);
       const sessionsBefore = agents.map((c) => c.session);
 
       // Round robin spread the agents over every instance, the victim included.
@@ -421,17 +429,7 @@ describe('a PostgreSQL restart under load', () => {
       const pids = cluster.instances.map((p) => p.pid);
       expect((await listeners()).n).toBe(cluster.instances.length);
       const pending = new Map<string, string>();
-      const agents = await Promise.all(
-        Array.from({ length: AGENTS }, (_, a) =>
-          connectAgent({
-            url: cluster.url,
-            apiKey: key,
-            sessionId: `pg-agent-${a}`,
-            reconnect: { initialDelayMs: 100, maxDelayMs: 1000 },
-            onPending: (eventId, reviewId) => pending.set(eventId, reviewId),
-          }),
-        ),
-      );
+      const agents = await connectReviewAgents(cluster.url, key, 'pg', AGENTS, pending);
       // Each agent has two calls held for a person...
       const held = agents.flatMap((client, a) =>
         [0, 1].map((i) => ({
