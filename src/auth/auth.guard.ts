@@ -5,16 +5,16 @@ import passport from 'passport';
 import type { UserRole } from '../generated/prisma/enums.js';
 import { AppError } from '../infra/errors/error-catalogue.js';
 import { IS_PUBLIC } from '../infra/http/public.decorator.js';
+import { AUTHENTICATION_REQUIRED, userRefusal } from './access-rules.js';
 import { API_KEY_ALLOWED, PASSWORD_CHANGE_ALLOWED, ROLES } from './auth.decorators.js';
 import type { Principal } from './principal.js';
+import { SIGN_IN_CHECKED_BY_STATEMENT, uncheckedSignInOf } from './statement-sign-in.js';
 import { ApiKeyStrategy } from './strategies/api-key.strategy.js';
 import { UserSessionStrategy } from './strategies/user-session.strategy.js';
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
 /**
  * Deny by default: every route needs a signed-in person unless it is `@Public()` or `@AllowApiKey()`.
- * Cookie-authenticated writes must carry `X-Requested-With`, which a cross-site form or image cannot send (CSRF).
+ * A person must also pass `userRefusal` (CSRF header, pending password change, roles).
  */
 @Injectable()
 export class ArbiterAuthGuard implements CanActivate {
@@ -30,6 +30,17 @@ export class ArbiterAuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
 
     const req = context.switchToHttp().getRequest<Request>();
+    const roles = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES, targets);
+    const passwordChangeAllowed = Boolean(this.reflector.getAllAndOverride<boolean>(PASSWORD_CHANGE_ALLOWED, targets));
+    if (this.reflector.getAllAndOverride<boolean>(SIGN_IN_CHECKED_BY_STATEMENT, targets)) {
+      // The handler's statement checks the sign-in with its change; what would be refused without a query is
+      // refused by the full check below, with its usual error.
+      const unchecked = uncheckedSignInOf(req, { roles, passwordChangeAllowed });
+      if (unchecked) {
+        req.user = unchecked;
+        return true;
+      }
+    }
     const principal = await this.authenticate(req, context.switchToHttp().getResponse<Response>());
     req.user = principal;
 
@@ -39,16 +50,13 @@ export class ArbiterAuthGuard implements CanActivate {
       }
       return true;
     }
-    if (principal.via === 'cookie' && !SAFE_METHODS.has(req.method) && !req.headers['x-requested-with']) {
-      throw new AppError('csrf_required', 'cookie-authenticated requests that change state must send the X-Requested-With header');
-    }
-    if (principal.mustChangePassword && !this.reflector.getAllAndOverride<boolean>(PASSWORD_CHANGE_ALLOWED, targets)) {
-      throw new AppError('password_change_required', 'change your password first: POST /api/auth/change-password');
-    }
-    const roles = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES, targets);
-    if (roles && !roles.includes(principal.role)) {
-      throw new AppError('forbidden', `this requires the ${roles.join(' or ')} role`);
-    }
+    const refusal = userRefusal(principal, {
+      method: req.method,
+      csrfHeader: Boolean(req.headers['x-requested-with']),
+      roles,
+      passwordChangeAllowed,
+    });
+    if (refusal) throw refusal;
     return true;
   }
 
@@ -65,7 +73,7 @@ export class ArbiterAuthGuard implements CanActivate {
     return new Promise((resolve, reject) => {
       const middleware = passport.authenticate(chain, { session: false }, (err: unknown, user: Principal | false | undefined) => {
         if (err) reject(err);
-        else if (!user) reject(new AppError('unauthorized', 'authentication required: a session token, the arbiter_session cookie, or an API key'));
+        else if (!user) reject(new AppError('unauthorized', AUTHENTICATION_REQUIRED));
         else resolve(user);
       }) as (req: Request, res: Response, next: (err?: unknown) => void) => void;
       middleware(req, res, (err) => reject(err ?? new AppError('unauthorized', 'authentication required')));

@@ -8,6 +8,7 @@ import { ArbiterAuthGuard } from './auth.guard.js';
 import { AuthController } from './auth.controller.js';
 import { LoginService } from './login.service.js';
 import { PasswordHasher } from './password-hasher.service.js';
+import { SignInRefusedFirstInterceptor, StatementSignInService } from './statement-sign-in.js';
 import { ApiKeyStrategy } from './strategies/api-key.strategy.js';
 import { UserSessionStrategy } from './strategies/user-session.strategy.js';
 import { UserSessionsService } from './user-sessions.service.js';
@@ -25,9 +26,11 @@ import { UsersService } from './users.service.js';
     ApiKeysService,
     AuthHousekeepingService,
     UserSessionStrategy,
+    StatementSignInService,
+    SignInRefusedFirstInterceptor,
     ApiKeyStrategy,
     { provide: APP_GUARD, useClass: ArbiterAuthGuard },
   ],
-  exports: [ApiKeysService, UserSessionsService],
+  exports: [ApiKeysService, UserSessionsService, StatementSignInService, SignInRefusedFirstInterceptor],
 })
 export class AuthModule {}

@@ -16,8 +16,19 @@ interface LiveSessionRow {
   must_change_password: boolean;
 }
 
+/** A session token's length is within these bounds (it is 43 characters); anything else is refused unread. */
+export const SESSION_TOKEN_LENGTH = { min: 20, max: 200 };
+
 /** Sliding expiry is written at most this often per session, not on every request. */
 const SLIDE_EVERY_MS = 60_000;
+
+/**
+ * The condition a live sign-in meets, over `user_sessions s JOIN users u`, with the token's SHA-256 in `hashParam`:
+ * shared by the sign-in check and the statements that check a sign-in themselves (UncheckedSignIn).
+ */
+export function liveSignInSql(hashParam: string): string {
+  return `s.token_hash = ${hashParam} AND s.expires_at > now() AND NOT u.disabled`;
+}
 
 /**
  * Dashboard sign-in sessions. The bearer token (also the `arbiter_session` cookie) is 256 random bits; only its
@@ -43,24 +54,18 @@ export class UserSessionsService {
    * the new one (the cookie is renewed with it).
    */
   async authenticate(token: string, via: UserPrincipal['via'], onSlide?: (expiresAt: Date) => void): Promise<UserPrincipal | undefined> {
-    if (token.length < 20 || token.length > 200) return undefined;
+    if (token.length < SESSION_TOKEN_LENGTH.min || token.length > SESSION_TOKEN_LENGTH.max) return undefined;
     // Every dashboard and API request by a person comes through here: one prepared statement on the pool.
     const { rows } = await this.prisma.pool.query<LiveSessionRow>({
       name: 'arbiter_authenticate_user_session',
       text: `SELECT s.id::text AS session_id, s.last_seen_at, u.id::text AS user_id, u.email, u.role::text AS role, u.must_change_password
                FROM user_sessions s JOIN users u ON u.id = s.user_id
-              WHERE s.token_hash = $1 AND s.expires_at > now() AND NOT u.disabled`,
+              WHERE ${liveSignInSql('$1')}`,
       values: [sha256Hex(token)],
     });
     const session = rows[0];
     if (!session) return undefined;
-    if (Date.now() - session.last_seen_at.getTime() > SLIDE_EVERY_MS) {
-      const expiresAt = new Date(Date.now() + this.config.sessionTtlSeconds * 1000);
-      // Only while the session still exists: a sign-out racing this request wins.
-      const { count } = await this.prisma.userSession.updateMany({ where: { id: session.session_id }, data: { lastSeenAt: new Date(), expiresAt } });
-      if (count === 0) return undefined;
-      onSlide?.(expiresAt);
-    }
+    if (!(await this.slideIfDue(session.session_id, session.last_seen_at, onSlide))) return undefined;
     return {
       kind: 'user',
       userId: session.user_id,
@@ -70,6 +75,20 @@ export class UserSessionsService {
       mustChangePassword: session.must_change_password,
       via,
     };
+  }
+
+  /**
+   * Slides a live session's expiry if it was last written over a minute ago, and tells `onSlide` the new one (the
+   * cookie is renewed with it). False if the session ended meanwhile.
+   */
+  async slideIfDue(sessionId: string, lastSeenAt: Date, onSlide?: (expiresAt: Date) => void): Promise<boolean> {
+    if (Date.now() - lastSeenAt.getTime() <= SLIDE_EVERY_MS) return true;
+    const expiresAt = new Date(Date.now() + this.config.sessionTtlSeconds * 1000);
+    // Only while the session still exists: a sign-out racing this request wins.
+    const { count } = await this.prisma.userSession.updateMany({ where: { id: sessionId }, data: { lastSeenAt: new Date(), expiresAt } });
+    if (count === 0) return false;
+    onSlide?.(expiresAt);
+    return true;
   }
 
   async end(sessionId: string): Promise<void> {

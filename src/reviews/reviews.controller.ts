@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } fr
 import { ApiBearerAuth, ApiConflictResponse, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Roles } from '../auth/auth.decorators.js';
 import type { UserPrincipal } from '../auth/principal.js';
+import { SignInCheckedByStatement, SignInToCheck, type UncheckedSignIn } from '../auth/statement-sign-in.js';
 import { type RequestContext, ReqContext } from '../infra/http/request-context.js';
 import {
   DecideReviewDto,
@@ -37,6 +38,7 @@ export class ReviewsController {
   }
 
   @Roles('admin', 'reviewer')
+  @SignInCheckedByStatement()
   @Post(':id/decision')
   @HttpCode(200)
   @ApiOperation({ summary: 'Approve (allow) or deny (block) a pending review; the first decision wins' })
@@ -45,10 +47,10 @@ export class ReviewsController {
   decide(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: DecideReviewDto,
-    @CurrentUser() user: UserPrincipal,
+    @SignInToCheck() signIn: UncheckedSignIn,
     @ReqContext() ctx: RequestContext,
   ): Promise<DecisionResultView> {
-    return this.reviews.decide(id, body, user, ctx.requestId);
+    return this.reviews.decide(id, body, signIn, ctx.requestId);
   }
 
   @Roles('admin', 'reviewer')

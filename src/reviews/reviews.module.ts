@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { StreamModule } from '../stream/stream.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
@@ -10,7 +11,7 @@ import { ReviewsService } from './reviews.service.js';
 
 /** The human-in-the-loop queue: decisions, extensions, expiry, and their announcements (feed and webhooks). */
 @Module({
-  imports: [SessionsModule, StreamModule, WebhooksModule],
+  imports: [AuthModule, SessionsModule, StreamModule, WebhooksModule],
   controllers: [ReviewsController],
   providers: [ReviewsRepository, ReviewsService, ReviewAnnouncer, ReviewSweeper],
   exports: [ReviewSweeper],

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { type AcceptedSignIn, type UncheckedSignIn, signInParameters, signedInCte } from '../auth/statement-sign-in.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import type { SqlTx } from '../infra/database/sql-transaction.js';
@@ -73,13 +74,14 @@ export interface DecisionInput {
   decision: 'allow' | 'block';
   reason: string;
   note: string | null;
-  userId: string;
+  /** The reviewer's sign-in, checked by the decision's own statement. */
+  signIn: UncheckedSignIn;
   requestId?: string;
   /** The channel that wakes the instance holding the session (sessionOutboxChannel). */
   outboxChannel: string;
 }
 
-export interface DecidedReview extends ReviewRow {
+export interface DecidedReview extends ReviewRow, AcceptedSignIn {
   agent_connected: boolean;
 }
 
@@ -183,25 +185,26 @@ export class ReviewsRepository {
    * A person's decision, whole, in ONE statement: the conditional UPDATE (first decision wins; see the class
    * comment), the verdict in the outbox, the audit entry and the NOTIFY that sends the verdict on commit to the
    * instance holding the session (carrying the verdict itself when it fits the payload limit, so that instance need
-   * not read it back). Returns the decided review as every view shows it, or undefined if it was no longer pending.
-   * One statement because a waiting agent's latency is this path's round trips.
+   * not read it back). The reviewer's sign-in is checked in the same statement (`signed_in`, see UncheckedSignIn).
+   * Returns the decided review as every view shows it, or undefined if it was no longer pending or the sign-in did
+   * not pass. One statement because a waiting agent's latency is this path's round trips.
    */
   async decideWithVerdict(tx: SqlTx, d: DecisionInput): Promise<DecidedReview | undefined> {
     const rows = await tx.query<DecidedReview>(
-      `WITH x AS (
-         UPDATE reviews SET status = $2::"ReviewStatus", decided_by = $3::uuid, decided_at = statement_timestamp(), note = $4
-          WHERE id = $1::uuid AND status = 'pending' AND expires_at > statement_timestamp()
+      `WITH ${signedInCte(['$9', '$10', '$11'])}, x AS (
+         UPDATE reviews SET status = $2::"ReviewStatus", decided_by = (SELECT user_id FROM signed_in), decided_at = statement_timestamp(), note = $3
+          WHERE id = $1::uuid AND status = 'pending' AND expires_at > statement_timestamp() AND EXISTS (SELECT 1 FROM signed_in)
          RETURNING *
        ), v AS (
          INSERT INTO verdicts (id, session_id, event_row_id, event_id, decision, reason, source, review_id, input_sha256)
-         SELECT gen_random_uuid(), x.session_id, x.event_row_id, e.event_id, $5::"Decision", $6, 'review', x.id, x.input_sha256
+         SELECT gen_random_uuid(), x.session_id, x.event_row_id, e.event_id, $4::"Decision", $5, 'review', x.id, x.input_sha256
            FROM x JOIN agent_events e ON e.id = x.event_row_id
          RETURNING event_row_id, event_id, decision, source, reason
        ), audited AS (
          INSERT INTO audit_entries (actor_type, actor_id, action, target_type, target_id, details, request_id)
-         SELECT 'user', $3, 'review.decide', 'review', x.id::text,
-                jsonb_build_object('decision', $7::text, 'note', $4::text, 'project_id', x.project_id, 'session_id', x.session_id, 'event_id', v.event_id),
-                $8
+         SELECT 'user', x.decided_by::text, 'review.decide', 'review', x.id::text,
+                jsonb_build_object('decision', $6::text, 'note', $3::text, 'project_id', x.project_id, 'session_id', x.session_id, 'event_id', v.event_id),
+                $7
            FROM x JOIN v ON v.event_row_id = x.event_row_id
        )
        SELECT x.id::text AS id, x.project_id::text AS project_id, x.session_id::text AS session_id, s.external_id AS session_external_id,
@@ -210,17 +213,19 @@ export class ReviewsRepository {
               x.created_at, x.expires_at, x.decided_by::text AS decided_by, x.decided_at, x.note,
               v.decision::text AS verdict_decision, v.source::text AS verdict_source, v.reason AS verdict_reason,
               COALESCE(s.lease_expires_at > now(), false) AS agent_connected,
-              pg_notify($9, CASE WHEN octet_length(n.with_verdict) < 7000 THEN n.with_verdict ELSE json_build_object('session_id', x.session_id)::text END) IS NULL AS notified
+              si.session_id::text AS "signInSessionId", si.last_seen_at AS "signInLastSeenAt",
+              pg_notify($8, CASE WHEN octet_length(n.with_verdict) < 7000 THEN n.with_verdict ELSE json_build_object('session_id', x.session_id)::text END) IS NULL AS notified
          FROM x
          JOIN v ON v.event_row_id = x.event_row_id
          JOIN agent_events e ON e.id = x.event_row_id
          JOIN agent_sessions s ON s.id = x.session_id
+         CROSS JOIN signed_in si
          CROSS JOIN LATERAL (
            SELECT json_build_object('session_id', x.session_id, 'verdict', json_build_object(
                     'type', 'verdict', 'event_id', v.event_id, 'decision', v.decision, 'reason', v.reason, 'source', v.source,
                     'review_id', x.id, 'input_sha256', x.input_sha256))::text AS with_verdict
          ) n`,
-      [d.reviewId, d.status, d.userId, d.note, d.decision, d.reason, d.action, d.requestId ?? null, d.outboxChannel],
+      [d.reviewId, d.status, d.note, d.decision, d.reason, d.action, d.requestId ?? null, d.outboxChannel, ...signInParameters(d.signIn)],
       'arbiter_decide_review',
     );
     return rows[0];

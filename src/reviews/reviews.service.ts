@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService, actorOf } from '../audit/audit.service.js';
 import type { UserPrincipal } from '../auth/principal.js';
+import { StatementSignInService, type UncheckedSignIn } from '../auth/statement-sign-in.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import { poolSql, prismaSql } from '../infra/database/sql-transaction.js';
 import { AppError } from '../infra/errors/error-catalogue.js';
@@ -48,6 +49,7 @@ export class ReviewsService {
     private readonly reviews: ReviewsRepository,
     private readonly announcer: ReviewAnnouncer,
     private readonly audit: AuditService,
+    private readonly signIns: StatementSignInService,
   ) {}
 
   async list(query: ReviewListQuery): Promise<Page<ReviewView>> {
@@ -68,9 +70,11 @@ export class ReviewsService {
    * whenever the agent is connected, and sent on its commit) and the audit entry. The feed's review.decided follows in
    * a transaction of its own: the agent waiting on this verdict should wait for nothing else. (A crash between the two
    * loses that one feed event; the feed is best-effort by design, see StreamEventsRepository, and review.decided has
-   * no webhook.) Raw SQL, not Prisma: each Prisma round trip cost milliseconds on this path.
+   * no webhook.) The same statement checks the reviewer's sign-in, so the request makes one round trip before the
+   * agent has its verdict; only a refusal costs more (finding out why). Raw SQL, not Prisma: each Prisma round trip
+   * cost milliseconds on this path.
    */
-  async decide(id: string, input: DecideReviewDto, user: UserPrincipal, requestId?: string): Promise<DecisionResultView> {
+  async decide(id: string, input: DecideReviewDto, signIn: UncheckedSignIn, requestId?: string): Promise<DecisionResultView> {
     const status = input.decision === 'approve' ? 'approved' : 'denied';
     const decision = input.decision === 'approve' ? 'allow' : 'block';
     const note = input.note ?? null;
@@ -82,12 +86,12 @@ export class ReviewsService {
       decision,
       reason,
       note,
-      userId: user.userId,
+      signIn,
       requestId,
       outboxChannel: sessionOutboxChannel.name,
     });
-    if (!decided) throw notPending(await this.reviews.state(id), 'decide');
-    await this.announcer.announceCommitted([{ type: 'review.decided', review: decided }]);
+    if (!decided) throw (await this.signIns.refusal(signIn)) ?? notPending(await this.reviews.state(id), 'decide');
+    await Promise.all([this.announcer.announceCommitted([{ type: 'review.decided', review: decided }]), this.signIns.slide(signIn, decided)]);
     return {
       review: reviewView(decided),
       verdict: { event_id: decided.event_id, decision, reason, source: 'review', review_id: decided.id, input_sha256: decided.input_sha256 },

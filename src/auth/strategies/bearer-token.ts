@@ -17,3 +17,10 @@ export function credentialOf(req: Request): { token: string; via: 'bearer' | 'co
 export function sessionCookieOptions(req: Request, expiresAt: Date): CookieOptions {
   return { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/', expires: expiresAt };
 }
+
+/** Renews the cookie a sliding session came with, so the browser does not drop it at the first expiry. */
+export function cookieRenewal(req: Request, credential: { token: string; via: 'bearer' | 'cookie' }): (expiresAt: Date) => void {
+  return (expiresAt) => {
+    if (credential.via === 'cookie' && req.res && !req.res.headersSent) req.res.cookie(SESSION_COOKIE, credential.token, sessionCookieOptions(req, expiresAt));
+  };
+}
