@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../infra/database/prisma.service.js';
+import { replannedStatement } from '../infra/database/replanned-statement.js';
 import { MicroBatcher } from '../infra/scheduling/micro-batcher.js';
 import type { RuleSnapshot } from '../policies/policy-engine.js';
 import type { EventFrame, PendingFrame, VerdictFrame } from './protocol.js';
@@ -74,9 +75,10 @@ export class EventRecorderRepository {
     try {
       const params = batch.map((b) => this.eventParams(b.e));
       const column = (i: number) => params.map((p) => p[i]);
-      ({ rows } = await this.prisma.pool.query<{ held: boolean; verdict_id: string | null }>({
-        name: 'arbiter_record_verdicts',
-        text: `WITH input AS (
+      ({ rows } = await this.prisma.pool.query<{ held: boolean; verdict_id: string | null }>(
+        replannedStatement(
+          'arbiter_record_verdicts',
+          `WITH input AS (
            SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::"EventKind"[], $5::text[], $6::jsonb[], $7::text[], $8::text[],
                                 $9::"RuleAction"[], $10::uuid[], $11::jsonb[], $12::"Decision"[], $13::text[])
              WITH ORDINALITY AS i(session_id, epoch, event_id, kind, tool, input, agent_id, input_sha256, rule_action, rule_id, rule_snapshot, decision, reason, n)
@@ -107,12 +109,13 @@ export class EventRecorderRepository {
            LEFT JOIN held h ON h.id = i.session_id AND h.epoch = i.epoch
            LEFT JOIN v ON v.session_id = i.session_id AND v.event_id = i.event_id
           ORDER BY i.n`,
-        values: [
-          ...Array.from({ length: 11 }, (_, i) => column(i)),
-          batch.map((b) => b.decision),
-          batch.map((b) => b.reason),
-        ],
-      }));
+          [
+            ...Array.from({ length: 11 }, (_, i) => column(i)),
+            batch.map((b) => b.decision),
+            batch.map((b) => b.reason),
+          ],
+        ),
+      ));
     } catch (err) {
       // One event's input PostgreSQL cannot store (22P05, 22P02) fails the whole statement: record them one by one,
       // so only that event is refused.

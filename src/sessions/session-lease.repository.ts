@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../infra/database/prisma.service.js';
+import { replannedStatement } from '../infra/database/replanned-statement.js';
 import { MicroBatcher } from '../infra/scheduling/micro-batcher.js';
 
 export interface ClaimRequest {
@@ -54,9 +55,10 @@ export class SessionLeaseRepository {
    */
   private async claimBatch(batch: ClaimRequest[]): Promise<(Claim | undefined)[]> {
     if (batch.length === 1) return [await this.claimOne(batch[0])];
-    const { rows } = await this.prisma.pool.query<{ id: string | null; epoch: number | null; created: boolean }>({
-      name: 'arbiter_claim_sessions',
-      text: `WITH input AS (
+    const { rows } = await this.prisma.pool.query<{ id: string | null; epoch: number | null; created: boolean }>(
+      replannedStatement(
+        'arbiter_claim_sessions',
+        `WITH input AS (
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::int[], $9::text[], $10::text[])
            WITH ORDINALITY AS i(project_id, api_key_id, external_id, agent_id, source, connection_id, instance_id, lease_seconds, new_resume_hash, presented_resume_hash, n)
        ),
@@ -88,19 +90,20 @@ export class SessionLeaseRepository {
          LEFT JOIN updated u ON u.n = i.n
          LEFT JOIN inserted ins ON ins.connection_id = i.connection_id
         ORDER BY i.n`,
-      values: [
-        batch.map((r) => r.projectId),
-        batch.map((r) => r.apiKeyId),
-        batch.map((r) => r.externalId),
-        batch.map((r) => r.agentId),
-        batch.map((r) => r.source),
-        batch.map((r) => r.connectionId),
-        batch.map((r) => r.instanceId),
-        batch.map((r) => r.leaseSeconds),
-        batch.map((r) => r.newResumeHash),
-        batch.map((r) => r.presentedResumeHash),
-      ],
-    });
+        [
+          batch.map((r) => r.projectId),
+          batch.map((r) => r.apiKeyId),
+          batch.map((r) => r.externalId),
+          batch.map((r) => r.agentId),
+          batch.map((r) => r.source),
+          batch.map((r) => r.connectionId),
+          batch.map((r) => r.instanceId),
+          batch.map((r) => r.leaseSeconds),
+          batch.map((r) => r.newResumeHash),
+          batch.map((r) => r.presentedResumeHash),
+        ],
+      ),
+    );
     const claims: (Claim | undefined)[] = [];
     for (const [n, r] of batch.entries()) {
       const row = rows[n];
@@ -144,28 +147,32 @@ export class SessionLeaseRepository {
   /** Extends the leases this instance holds; returns the ids still held (the others were taken over). */
   async renew(held: { sessionId: string; epoch: number }[], leaseSeconds: number): Promise<Set<string>> {
     if (held.length === 0) return new Set();
-    const { rows } = await this.prisma.pool.query<{ id: string }>({
-      name: 'arbiter_renew_leases',
-      text: `UPDATE agent_sessions AS s
+    const { rows } = await this.prisma.pool.query<{ id: string }>(
+      replannedStatement(
+        'arbiter_renew_leases',
+        `UPDATE agent_sessions AS s
          SET lease_expires_at = now() + make_interval(secs => $3), last_seen_at = now()
        FROM unnest($1::uuid[], $2::int[]) AS h(id, epoch)
        WHERE s.id = h.id AND s.epoch = h.epoch
        RETURNING s.id`,
-      values: [held.map((h) => h.sessionId), held.map((h) => h.epoch), leaseSeconds],
-    });
+        [held.map((h) => h.sessionId), held.map((h) => h.epoch), leaseSeconds],
+      ),
+    );
     return new Set(rows.map((r) => r.id));
   }
 
   /** Frees leases at once (clean disconnect, shutdown), so the next login need not wait for expiry. */
   async release(held: { sessionId: string; epoch: number }[]): Promise<void> {
     if (held.length === 0) return;
-    await this.prisma.pool.query({
-      name: 'arbiter_release_leases',
-      text: `UPDATE agent_sessions AS s
+    await this.prisma.pool.query(
+      replannedStatement(
+        'arbiter_release_leases',
+        `UPDATE agent_sessions AS s
          SET lease_expires_at = NULL, connection_id = NULL, instance_id = NULL, last_seen_at = now()
        FROM unnest($1::uuid[], $2::int[]) AS h(id, epoch)
        WHERE s.id = h.id AND s.epoch = h.epoch`,
-      values: [held.map((h) => h.sessionId), held.map((h) => h.epoch)],
-    });
+        [held.map((h) => h.sessionId), held.map((h) => h.epoch)],
+      ),
+    );
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { notifyOnCommit } from '../infra/notify/notify-channel.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
+import { replannedStatement } from '../infra/database/replanned-statement.js';
 import type { VerdictFrame } from './protocol.js';
 import { sessionOutboxChannel } from './session-events.js';
 
@@ -76,14 +77,18 @@ export class VerdictOutboxService {
       // Committed without waiting for its flush (PrismaService.bookkeepingPool): an ack lost in a database crash only
       // means the verdict is sent again. Visibility is immediate either way, so a lease freed after this write never
       // hands the next holder an acked verdict.
-      await this.prisma.bookkeepingPool.query({
-        name: 'arbiter_ack_verdicts',
-        text: `UPDATE verdicts v SET acked_at = now()
-           FROM unnest($1::uuid[], $2::int[], $3::text[]) AS a(session_id, epoch, event_id), agent_sessions s
+      await this.prisma.bookkeepingPool.query(
+        replannedStatement(
+          'arbiter_ack_verdicts',
+          // The epoch check is a scalar subquery, not a join: joined, the session's id could stand in for the
+          // verdict's session_id, and the planner then reached verdicts by session alone, reading all of its verdicts.
+          `UPDATE verdicts v SET acked_at = now()
+           FROM unnest($1::uuid[], $2::int[], $3::text[]) AS a(session_id, epoch, event_id)
           WHERE v.session_id = a.session_id AND v.event_id = a.event_id AND v.acked_at IS NULL
-            AND s.id = a.session_id AND s.epoch = a.epoch`,
-        values: [batch.map((a) => a.sessionId), batch.map((a) => a.epoch), batch.map((a) => a.eventId)],
-      });
+            AND (SELECT s.epoch FROM agent_sessions s WHERE s.id = a.session_id) = a.epoch`,
+          [batch.map((a) => a.sessionId), batch.map((a) => a.epoch), batch.map((a) => a.eventId)],
+        ),
+      );
     } catch (err) {
       this.logger.warn(`recording ${batch.length} acks failed (${(err as Error).message}); those verdicts will be sent again`);
     }

@@ -110,6 +110,27 @@ describe('session lease and verdict delivery', () => {
     await third.agent.close();
   });
 
+  it('records an ack only under the epoch that holds the session, for that one verdict', async () => {
+    const a = await AgentSocket.login(w.apps[0].wsUrl, w.key, 'ack-epoch-1');
+    const first = await a.agent.decide('ack-evt-1', destructive);
+    const second = await a.agent.decide('ack-evt-2', destructive);
+    await decideReview(1, first.review_id, 'allow');
+    await decideReview(1, second.review_id, 'block');
+    await a.agent.verdictFor('ack-evt-2');
+    const outbox = w.apps[1].app.get(VerdictOutboxService);
+    const unacked = async () =>
+      (await w.db.pool.query<{ event_id: string }>('SELECT event_id FROM verdicts WHERE session_id = $1 AND acked_at IS NULL ORDER BY event_id', [a.ok.session])).rows.map((r) => r.event_id);
+    // A superseded connection's ack (an older epoch), and an ack for an event with no verdict, change nothing.
+    outbox.ack(a.ok.session, a.ok.epoch - 1, 'ack-evt-1');
+    outbox.ack(a.ok.session, a.ok.epoch, 'no-such-event');
+    await outbox.flushAcks();
+    expect(await unacked()).toEqual(['ack-evt-1', 'ack-evt-2']);
+    outbox.ack(a.ok.session, a.ok.epoch, 'ack-evt-1');
+    await outbox.flushAcks();
+    expect(await unacked()).toEqual(['ack-evt-2']);
+    await a.agent.close();
+  });
+
   it('lets a login claim a session whose holder stopped renewing once the lease expires', async () => {
     const a = await AgentSocket.login(w.apps[0].wsUrl, w.key, 'expired-1');
     const pending = await a.agent.decide('expired-evt', destructive);
