@@ -26,9 +26,8 @@ export interface AgentConnection {
   /** Frames are handled one at a time, in arrival order. */
   queue: Promise<void>;
   queued: number;
+  /** Pings sent since the last pong; two unanswered and the connection is dropped. */
   unansweredPings: number;
-  /** When this connection is next pinged (ms since the epoch); connections are pinged each on its own phase. */
-  nextPingAt: number;
   /** When this instance last extended the session's lease (ms since the epoch). */
   leaseRenewedAt: number;
   loginTimer?: NodeJS.Timeout;

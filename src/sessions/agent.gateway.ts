@@ -16,6 +16,7 @@ import type { ArbiterConfig } from '../infra/config/config.js';
 import { randomToken, sha256Hex } from '../infra/crypto/tokens.js';
 import { MetricsService } from '../infra/metrics/metrics.service.js';
 import { PgNotifyService } from '../infra/notify/pg-notify.service.js';
+import { PhaseWheel } from '../infra/scheduling/phase-wheel.js';
 import { canonicalJson, eventInputSha256 } from '../policies/canonical-event.js';
 import { matchRules } from '../policies/policy-engine.js';
 import { PolicyCache } from '../policies/policy-cache.service.js';
@@ -27,6 +28,9 @@ import { sessionClaimedChannel, sessionOutboxChannel } from './session-events.js
 import { SessionHooks } from './session-hooks.service.js';
 import { SessionLeaseRepository } from './session-lease.repository.js';
 import { VerdictOutboxService } from './verdict-outbox.service.js';
+
+/** About how often the heartbeat wakes to ping one slot of connections (PhaseWheel). */
+const PING_TURN_MS = 50;
 
 /** Frames waiting behind the one being handled; past this the client is flooding us. */
 const MAX_QUEUED_FRAMES = 1000;
@@ -55,6 +59,8 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
   private readonly unsubscribe: (() => void)[] = [];
   private readonly verdictLatency: Histogram;
   private readonly liveSessions: Gauge;
+  /** Each connection's ping phase. */
+  private readonly pingWheel: PhaseWheel<AgentConnection>;
 
   constructor(
     @Inject(ARBITER_CONFIG) private readonly config: ArbiterConfig,
@@ -68,6 +74,7 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
     private readonly hooks: SessionHooks,
     metrics: MetricsService,
   ) {
+    this.pingWheel = new PhaseWheel(PhaseWheel.slotsFor(config.wsPingIntervalMs, PING_TURN_MS));
     this.verdictLatency = new Histogram({
       name: 'arbiter_verdict_latency_seconds',
       help: 'Time from an event frame arriving to its policy verdict being sent',
@@ -103,9 +110,8 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
         for (const conn of this.registry.liveSessions()) this.enqueue(conn, () => this.flush(conn));
       }),
     );
-    // Twenty small rounds per ping interval, each pinging the connections that are due: pinging 20,000 sockets at once
-    // stalled the event loop for the active agents (their p99 went up sevenfold in the bench).
-    const ping = setInterval(() => this.heartbeat(), Math.max(10, this.config.wsPingIntervalMs / 20));
+    // One slot of the wheel per turn, about every 50 ms: see PhaseWheel.
+    const ping = setInterval(() => this.heartbeat(), this.config.wsPingIntervalMs / this.pingWheel.slotCount);
     // Ten small renewals per renewal period rather than one big one: thousands of idle sessions must not add a
     // periodic spike to the active agents' latency.
     const renew = setInterval(() => void this.renewLeases(), Math.max(100, (this.config.leaseSeconds * 1000) / 30));
@@ -153,8 +159,6 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
       queue: Promise.resolve(),
       queued: 0,
       unansweredPings: 0,
-      // A random phase within the first interval: connections that arrived together are not all pinged together.
-      nextPingAt: Date.now() + this.config.wsPingIntervalMs * (0.5 + Math.random() * 0.5),
       leaseRenewedAt: 0,
     };
     if (this.draining) {
@@ -162,6 +166,8 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
       return;
     }
     this.registry.add(conn);
+    // A random phase: connections that arrived together are not all pinged together.
+    this.pingWheel.add(conn);
     conn.loginTimer = setTimeout(() => {
       if (conn.state === 'awaiting_login') this.close(conn, CloseCode.loginTimeout, 'login_timeout', `no login frame within ${this.config.wsLoginTimeoutMs} ms`);
     }, this.config.wsLoginTimeoutMs);
@@ -317,18 +323,15 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
     }
   }
 
-  /** Pings the connections that are due; drops one that left the last two pings unanswered. */
+  /** Pings the connections whose phase has come; drops one that left the last two pings unanswered. */
   private heartbeat(): void {
-    const now = Date.now();
-    for (const conn of this.registry.connections()) {
-      if (conn.nextPingAt > now) continue;
+    for (const conn of this.pingWheel.turn()) {
       if (conn.unansweredPings >= 2) {
         this.logger.debug(`agent connection ${conn.id} missed two pings; dropping it`);
         conn.socket.terminate();
         continue;
       }
       conn.unansweredPings++;
-      conn.nextPingAt = now + this.config.wsPingIntervalMs;
       if (conn.socket.readyState === WebSocket.OPEN) conn.socket.ping();
     }
   }
@@ -394,6 +397,7 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
     conn.state = 'closed';
     clearTimeout(conn.loginTimer);
     this.registry.remove(conn);
+    this.pingWheel.remove(conn);
     if (!wasLive || !conn.session) return;
     if (releaseLease && !this.draining) {
       // Acks are batched: record this connection's before the lease is free, so the next holder is not sent them.
