@@ -1,6 +1,7 @@
 /**
  * A load-generator process for figure 4 (forked by bench/run.ts): logs in `count` agent sessions and keeps them
- * connected, idle, until told to close. Messages in: {type:'login', url, apiKey, prefix, count, parallel, seconds} (no new login starts after `seconds`);
+ * connected, idle, until told to close. Messages in: {type:'login', url, apiKey, prefix, count, parallel, seconds,
+ * localAddresses} (no new login starts after `seconds`; connections take their source address from `localAddresses` in turn);
  * {type:'close'}. Out: {type:'logged_in', ok, failed, firstError, ms}; {type:'closed'}.
  */
 import WebSocket from 'ws';
@@ -8,9 +9,9 @@ import { nowMs } from './lib/stats.js';
 
 const sockets: WebSocket[] = [];
 
-function loginOne(url: string, apiKey: string, sessionId: string): Promise<void> {
+function loginOne(url: string, apiKey: string, sessionId: string, localAddress: string | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`${url}/ws`, { headers: { authorization: `Bearer ${apiKey}` }, perMessageDeflate: false });
+    const socket = new WebSocket(`${url}/ws`, { headers: { authorization: `Bearer ${apiKey}` }, perMessageDeflate: false, localAddress });
     const timer = setTimeout(() => {
       socket.terminate();
       reject(new Error('no login_ok within 60 s'));
@@ -32,7 +33,7 @@ function loginOne(url: string, apiKey: string, sessionId: string): Promise<void>
   });
 }
 
-process.on('message', async (msg: { type: string; url: string; apiKey: string; prefix: string; count: number; parallel: number; seconds: number }) => {
+process.on('message', async (msg: { type: string; url: string; apiKey: string; prefix: string; count: number; parallel: number; seconds: number; localAddresses: string[] }) => {
   if (msg.type === 'login') {
     const start = nowMs();
     const deadline = start + msg.seconds * 1000;
@@ -45,7 +46,7 @@ process.on('message', async (msg: { type: string; url: string; apiKey: string; p
         while (next < msg.count && nowMs() < deadline) {
           const i = next++;
           try {
-            await loginOne(msg.url, msg.apiKey, `${msg.prefix}-${i}`);
+            await loginOne(msg.url, msg.apiKey, `${msg.prefix}-${i}`, msg.localAddresses[i % msg.localAddresses.length]);
             ok++;
           } catch (err) {
             failed++;

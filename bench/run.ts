@@ -292,6 +292,14 @@ async function figure3(a: Child, token: string, sessionId: string, pool: pg.Pool
   add({ figure: 'share_view_limit_exact', label: 'view limit exact (100 of 320 racing)', value: exact, unit: '', floor: null, floorLabel: `floor exact: ${floor.exact}`, ratio: null, goal: 'exact', met: exact, note: `granted ${granted}, view_count ${rows[0]?.view_count}, logged ${rows[0]?.logged}` });
 }
 
+/**
+ * Source addresses for figure 4's client sockets, four per login worker (all loopback). From 127.0.0.1 alone, 20,000
+ * connections to one server port (and the previous run's TIME_WAIT ones) crowd one ephemeral port range, and the
+ * kernel's search for a free port made connect() the workers' largest cost: the load generator, not Arbiter, set the
+ * login rate, and it fell from run to run.
+ */
+const LOGIN_SOURCE_ADDRESSES = Array.from({ length: 4 * Math.max(1, LOGIN_WORKERS) }, (_, i) => `127.0.0.${2 + i}`);
+
 async function figure4(db: BenchDatabase, dataDir: string): Promise<void> {
   const c = await startArbiter('arbiter-c', db.url, dataDir);
   const workers: ReturnType<typeof fork>[] = [];
@@ -314,7 +322,7 @@ async function figure4(db: BenchDatabase, dataDir: string): Promise<void> {
       return new Promise<{ ok: number; failed: number; firstError?: string; ms: number }>((resolve, reject) => {
         worker.on('message', (m: { type: string; ok: number; failed: number; firstError?: string; ms: number }) => m.type === 'logged_in' && resolve(m));
         worker.once('exit', (code) => reject(new Error(`login worker ${w} exited with ${code}`)));
-        worker.send({ type: 'login', url: c.url, apiKey: key, prefix: `idle-${w}`, count, parallel: 64, seconds: LOGIN_SECONDS });
+        worker.send({ type: 'login', url: c.url, apiKey: key, prefix: `idle-${w}`, count, parallel: 64, seconds: LOGIN_SECONDS, localAddresses: LOGIN_SOURCE_ADDRESSES.slice(w * 4, w * 4 + 4) });
       });
     }));
     const reached = results.reduce((s, r) => s + r.ok, 0);
