@@ -4,7 +4,7 @@ import type { ArbiterConfig } from '../infra/config/config.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import { type SqlTx, pgTransaction } from '../infra/database/sql-transaction.js';
 import { SessionHooks } from '../sessions/session-hooks.service.js';
-import { STREAM_EVENT_TYPES, type StreamEventType } from '../stream/stream-event.js';
+import { type NewStreamEvent, STREAM_EVENT_TYPES, type StreamEventType } from '../stream/stream-event.js';
 import { StreamEventsRepository } from '../stream/stream-events.repository.js';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../webhooks/webhook-events.js';
 import { WebhooksRepository } from '../webhooks/webhooks.repository.js';
@@ -70,12 +70,14 @@ export class ReviewAnnouncer implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Announces changes already committed, in a transaction of its own. Never fails the caller: the change stands, and
-   * a failure to announce it is logged.
+   * Announces changes already committed, on their own: feed-only announcements (review.decided) in one statement,
+   * others in a transaction with their webhook deliveries. Never fails the caller: the change stands, and a failure
+   * to announce it is logged.
    */
   async announceCommitted(announcements: Announcement[]): Promise<void> {
     try {
-      await pgTransaction(this.prisma.pool, (tx) => this.announce(tx, announcements));
+      if (announcements.some(({ type }) => isWebhookType(type))) await pgTransaction(this.prisma.pool, (tx) => this.announce(tx, announcements));
+      else await this.stream.publish(this.feedEvents(announcements));
     } catch (err) {
       this.logger.warn(`announcing ${announcements.map((a) => `${a.type} ${a.review.id}`).join(', ')} failed: ${(err as Error).message}`);
     }
@@ -89,10 +91,11 @@ export class ReviewAnnouncer implements OnModuleInit, OnApplicationShutdown {
       const key = type === 'review.expiring' ? `${type}:${review.id}:${review.expires_at.getTime()}` : `${type}:${review.id}`;
       await this.webhooks.enqueue(tx, review.project_id, type, key, this.payload(type, review));
     }
-    await this.stream.append(
-      tx,
-      announcements.flatMap(({ type, review }) => (isStreamType(type) ? [{ projectId: review.project_id, type, payload: this.payload(type, review) }] : [])),
-    );
+    await this.stream.append(tx, this.feedEvents(announcements));
+  }
+
+  private feedEvents(announcements: Announcement[]): NewStreamEvent[] {
+    return announcements.flatMap(({ type, review }) => (isStreamType(type) ? [{ projectId: review.project_id, type, payload: this.payload(type, review) }] : []));
   }
 
   /** What webhooks and the feed carry about a review. Never the event's input: fetch it from the API if allowed. */
