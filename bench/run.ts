@@ -392,6 +392,12 @@ async function main(): Promise<void> {
   log('preparing the database');
   const db = await createBenchDatabase();
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  // An idle connection's error (the server going away) must end in the report, not in an unhandled 'error' event.
+  pool.on('error', (err) => {
+    failed = true;
+    notes.push(`the bench's own database connection failed: ${err.message}`);
+    log(`the bench's own database connection failed: ${err.message}`);
+  });
   const children: Child[] = [];
   let machine = '';
   try {
