@@ -1,4 +1,4 @@
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor, SetMetadata, UseInterceptors, applyDecorators, createParamDecorator } from '@nestjs/common';
+import { type CallHandler, type ExecutionContext, Injectable, Logger, type NestInterceptor, SetMetadata, UseInterceptors, applyDecorators, createParamDecorator } from '@nestjs/common';
 import type { Request } from 'express';
 import { type Observable, catchError } from 'rxjs';
 import type { UserRole } from '../generated/prisma/enums.js';
@@ -91,6 +91,7 @@ export const SignInToCheck = createParamDecorator((_: unknown, ctx: ExecutionCon
 /** The two ends of a sign-in checked by the handler's statement: why it was refused, and its sliding expiry. */
 @Injectable()
 export class StatementSignInService {
+  private readonly logger = new Logger(StatementSignInService.name);
   /** Per request: the handler and SignInRefusedFirstInterceptor both ask, the credential is read once. */
   private readonly refusals = new WeakMap<UncheckedSignIn, Promise<AppError | undefined>>();
 
@@ -112,9 +113,16 @@ export class StatementSignInService {
     return userRefusal(user, { method: 'POST', csrfHeader: true, roles: signIn.roles, passwordChangeAllowed: signIn.passwordChangeAllowed });
   }
 
-  /** Slides the accepted sign-in's expiry when due, as the full check does, renewing the cookie. */
+  /**
+   * Slides the accepted sign-in's expiry when due, as the full check does, renewing the cookie. After the change has
+   * committed, so a failure here is logged, not answered: the session keeps its expiry and slides next time.
+   */
   async slide(signIn: UncheckedSignIn, accepted: AcceptedSignIn): Promise<void> {
-    await this.sessions.slideIfDue(accepted.signInSessionId, accepted.signInLastSeenAt, signIn.onSlide);
+    try {
+      await this.sessions.slideIfDue(accepted.signInSessionId, accepted.signInLastSeenAt, signIn.onSlide);
+    } catch (err) {
+      this.logger.warn(`sliding sign-in session ${accepted.signInSessionId} failed: ${(err as Error).message}`);
+    }
   }
 }
 
