@@ -8,7 +8,7 @@ import { ArbiterAuthGuard } from './auth.guard.js';
 import { AuthController } from './auth.controller.js';
 import { LoginService } from './login.service.js';
 import { PasswordHasher } from './password-hasher.service.js';
-import { SignInRefusedFirstInterceptor, StatementSignInService } from './statement-sign-in.js';
+import { StatementSignInService } from './statement-sign-in.js';
 import { ApiKeyStrategy } from './strategies/api-key.strategy.js';
 import { UserSessionStrategy } from './strategies/user-session.strategy.js';
 import { UserSessionsService } from './user-sessions.service.js';
@@ -27,10 +27,9 @@ import { UsersService } from './users.service.js';
     AuthHousekeepingService,
     UserSessionStrategy,
     StatementSignInService,
-    SignInRefusedFirstInterceptor,
     ApiKeyStrategy,
     { provide: APP_GUARD, useClass: ArbiterAuthGuard },
   ],
-  exports: [ApiKeysService, UserSessionsService, StatementSignInService, SignInRefusedFirstInterceptor],
+  exports: [ApiKeysService, UserSessionsService, StatementSignInService],
 })
 export class AuthModule {}

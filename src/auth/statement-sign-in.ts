@@ -8,7 +8,7 @@ import { AUTHENTICATION_REQUIRED, changesState, userRefusal } from './access-rul
 import { looksLikeApiKey } from './api-keys/api-key-format.js';
 import type { UserPrincipal } from './principal.js';
 import { cookieRenewal, credentialOf } from './strategies/bearer-token.js';
-import { SESSION_TOKEN_LENGTH, UserSessionsService, liveSignInSql } from './user-sessions.service.js';
+import { UserSessionsService, liveSignInSql, sessionTokenLengthOk } from './user-sessions.service.js';
 
 export const SIGN_IN_CHECKED_BY_STATEMENT = 'arbiter:sign-in-checked-by-statement';
 
@@ -45,18 +45,13 @@ export interface AcceptedSignIn {
 export const SignInCheckedByStatement = () =>
   applyDecorators(SetMetadata(SIGN_IN_CHECKED_BY_STATEMENT, true), UseInterceptors(SignInRefusedFirstInterceptor));
 
-/** True if the token could be a session token at all (the same bounds the full check applies before any query). */
-export function plausibleSessionToken(token: string): boolean {
-  return token.length >= SESSION_TOKEN_LENGTH.min && token.length <= SESSION_TOKEN_LENGTH.max && !looksLikeApiKey(token);
-}
-
 /**
  * The credential to defer, or undefined when the request would be refused without a query (no credential, an API
  * key, a cookie write without the CSRF header): the guard then runs its full check, which gives the usual error.
  */
 export function uncheckedSignInOf(req: Request, route: { roles?: UserRole[]; passwordChangeAllowed: boolean }): UncheckedSignIn | undefined {
   const credential = credentialOf(req);
-  if (!credential || !plausibleSessionToken(credential.token)) return undefined;
+  if (!credential || !sessionTokenLengthOk(credential.token) || looksLikeApiKey(credential.token)) return undefined;
   if (credential.via === 'cookie' && changesState(req.method) && !req.headers['x-requested-with']) return undefined;
   return { kind: 'unchecked_user', token: credential.token, tokenHash: sha256Hex(credential.token), via: credential.via, ...route, onSlide: cookieRenewal(req, credential) };
 }

@@ -16,8 +16,10 @@ interface LiveSessionRow {
   must_change_password: boolean;
 }
 
-/** A session token's length is within these bounds (it is 43 characters); anything else is refused unread. */
-export const SESSION_TOKEN_LENGTH = { min: 20, max: 200 };
+/** A session token is 43 characters; one far outside that is refused unread. */
+export function sessionTokenLengthOk(token: string): boolean {
+  return token.length >= 20 && token.length <= 200;
+}
 
 /** Sliding expiry is written at most this often per session, not on every request. */
 const SLIDE_EVERY_MS = 60_000;
@@ -54,7 +56,7 @@ export class UserSessionsService {
    * the new one (the cookie is renewed with it).
    */
   async authenticate(token: string, via: UserPrincipal['via'], onSlide?: (expiresAt: Date) => void): Promise<UserPrincipal | undefined> {
-    if (token.length < SESSION_TOKEN_LENGTH.min || token.length > SESSION_TOKEN_LENGTH.max) return undefined;
+    if (!sessionTokenLengthOk(token)) return undefined;
     // Every dashboard and API request by a person comes through here: one prepared statement on the pool.
     const { rows } = await this.prisma.pool.query<LiveSessionRow>({
       name: 'arbiter_authenticate_user_session',

@@ -73,9 +73,8 @@ export class StreamEventsRepository {
            appended AS (
              INSERT INTO stream_events (project_id, type, payload)
              SELECT e.project_id, e.type, e.payload FROM locked CROSS JOIN unnest($1::uuid[], $2::text[], $3::jsonb[]) AS e(project_id, type, payload)
-             RETURNING id
            )
-           SELECT pg_notify($4, '{}') IS NULL AS notified, (SELECT count(*) FROM appended) AS appended`,
+           SELECT pg_notify($4, '{}') IS NULL AS notified`,
         values: this.appendParameters(events),
       });
       return true;

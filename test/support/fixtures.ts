@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ArbiterConfig } from '../../src/infra/config/config.js';
-import { TEST_ADMIN, type TestApp, startApp, startCluster } from './app.js';
-import { type TestDatabase, createTestDatabase } from './database.js';
+import { TEST_ADMIN, type TestApp, startCluster } from './app.js';
+import type { TestDatabase } from './database.js';
 import { HttpClient } from './http.js';
 
 /** Small factories over the real HTTP API, so tests build state the way users do. */
@@ -107,20 +107,10 @@ export interface SignedInApp {
 }
 
 export async function signedInApp(overrides: Partial<ArbiterConfig> = {}): Promise<SignedInApp> {
-  const db = await createTestDatabase();
-  const instance = await startApp(db.url, overrides);
+  const cluster = await startCluster(1, overrides);
+  const [instance] = cluster.apps;
   const http = new HttpClient(instance.url);
-  const admin = await signInAdmin(http);
-  return {
-    db,
-    instance,
-    http,
-    admin,
-    async close() {
-      await instance.close();
-      await db.drop();
-    },
-  };
+  return { db: cluster.db, instance, http, admin: await signInAdmin(http), close: () => cluster.close() };
 }
 
 /** Two instances on a fresh database with the admin signed in (on the first): for specs across instances. */
