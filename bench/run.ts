@@ -8,13 +8,13 @@
  * BENCH_FIGURES (which figures to run, e.g. 2,3; all by default), DATABASE_URL (use that server instead of an
  * embedded one).
  */
-import { fork } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { closePool } from '../src/infra/database/close-pool.js';
 import { RawAgent, closedLoop, connectAgents, sequential } from './lib/agent.js';
 import { type BenchDatabase, createBenchDatabase } from './lib/database.js';
 import { BENCH_ADMIN, type Child, HttpError, api, closeTimedRequests, startArbiter, startFloorServer, timedRequest } from './lib/processes.js';
@@ -455,7 +455,7 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(children.map((c) => c.stop()));
     closeTimedRequests();
-    await pool.end();
+    await closePool(pool);
     await db.drop().catch((err: Error) => log(`could not drop the bench database: ${err.message}`));
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { PrismaClient } from '../../generated/prisma/client.js';
 import { ARBITER_CONFIG } from '../config/config.module.js';
 import type { ArbiterConfig } from '../config/config.js';
+import { closePool } from './close-pool.js';
 import { redactedUrl } from './pg-url.js';
 
 /**
@@ -41,8 +42,8 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
   // Last of all shutdown work: gateways release leases and requests finish (beforeApplicationShutdown) first.
   async onApplicationShutdown(): Promise<void> {
     await this.$disconnect().catch(() => undefined);
-    // pool.end() waits for every checked-out client; one stuck in a broken transaction must not hang the shutdown.
-    const ended = Promise.all([this.pool, this.bookkeepingPool].map((p) => p.end().catch((err: Error) => this.logger.warn(`closing the pool: ${err.message}`))));
+    // Ending waits for every checked-out client; one stuck in a broken transaction must not hang the shutdown.
+    const ended = Promise.all([this.pool, this.bookkeepingPool].map((p) => closePool(p).catch((err: Error) => this.logger.warn(`closing the pool: ${err.message}`))));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
