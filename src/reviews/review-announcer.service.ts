@@ -2,11 +2,11 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { ARBITER_CONFIG } from '../infra/config/config.module.js';
 import type { ArbiterConfig } from '../infra/config/config.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
-import { type SqlTx, pgTransaction } from '../infra/database/sql-transaction.js';
-import { SessionHooks } from '../sessions/session-hooks.service.js';
-import { type NewStreamEvent, STREAM_EVENT_TYPES, type StreamEventType } from '../stream/stream-event.js';
+import { type SqlTx, pgTransaction, poolSql } from '../infra/database/sql-transaction.js';
+import { type ReviewCreated, SessionHooks } from '../sessions/session-hooks.service.js';
+import { type NewStreamEvent, STREAM_EVENT_TYPES, type StreamEventType, streamAppendedChannel } from '../stream/stream-event.js';
 import { StreamEventsRepository } from '../stream/stream-events.repository.js';
-import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../webhooks/webhook-events.js';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType, webhookDueChannel } from '../webhooks/webhook-events.js';
 import { WebhooksRepository } from '../webhooks/webhooks.repository.js';
 import { type ReviewRow, ReviewsRepository } from './reviews.repository.js';
 
@@ -19,6 +19,32 @@ export interface Announcement {
 
 const isStreamType = (t: string): t is StreamEventType => (STREAM_EVENT_TYPES as readonly string[]).includes(t);
 const isWebhookType = (t: string): t is WebhookEventType => (WEBHOOK_EVENT_TYPES as readonly string[]).includes(t);
+
+/** A review as it was recorded, before anyone decided it: what its review.created announcement reports. */
+function newReviewRow({ reviewId, projectId, sessionId, externalId, eventId, review }: ReviewCreated): ReviewRow {
+  return {
+    id: reviewId,
+    project_id: projectId,
+    session_id: sessionId,
+    session_external_id: externalId,
+    event_row_id: review.eventRowId,
+    event_id: eventId,
+    kind: review.kind,
+    tool: review.tool,
+    status: 'pending',
+    timeout_decision: review.timeoutDecision,
+    rule_reason: review.ruleReason,
+    input_sha256: review.inputSha256,
+    created_at: review.createdAt,
+    expires_at: review.expiresAt,
+    decided_by: null,
+    decided_at: null,
+    note: null,
+    verdict_decision: null,
+    verdict_source: null,
+    verdict_reason: null,
+  };
+}
 
 /**
  * Tells the dashboard feed and the project's webhooks about a review, inside the transaction that changed it: the
@@ -46,8 +72,8 @@ export class ReviewAnnouncer implements OnModuleInit, OnApplicationShutdown {
    * (ReviewSweeper, `claimCreatedAnnouncement`): each review is announced once either way.
    */
   onModuleInit(): void {
-    this.hooks.onReviewCreated(({ reviewId }) => {
-      const work = this.announceCreated(reviewId);
+    this.hooks.onReviewCreated((created) => {
+      const work = this.announceCreated(created);
       this.inFlight.add(work);
       return work.finally(() => this.inFlight.delete(work));
     });
@@ -55,17 +81,26 @@ export class ReviewAnnouncer implements OnModuleInit, OnApplicationShutdown {
 
   /** Lets announcements under way finish before the pool closes (the database module shuts down last). */
   async onApplicationShutdown(): Promise<void> {
+    await this.settled();
+  }
+
+  /** Resolves when the review.created announcements started so far have finished. */
+  async settled(): Promise<void> {
     await Promise.all(this.inFlight);
   }
 
-  private async announceCreated(reviewId: string): Promise<void> {
+  /** ONE statement and no read back: the gateway hands over what it recorded. */
+  private async announceCreated(created: ReviewCreated): Promise<void> {
     try {
-      await pgTransaction(this.prisma.pool, async (tx) => {
-        const claimed = await this.reviews.claimCreatedAnnouncement(tx, [reviewId]);
-        await this.announce(tx, claimed.map((review) => ({ type: 'review.created' as const, review })));
+      await this.reviews.announceCreated(poolSql(this.prisma.pool), {
+        reviewId: created.reviewId,
+        projectId: created.projectId,
+        payload: this.payload('review.created', newReviewRow(created)),
+        webhookChannel: webhookDueChannel.name,
+        feedChannel: streamAppendedChannel.name,
       });
     } catch (err) {
-      this.logger.warn(`review.created for ${reviewId} was not announced yet (the sweeper will): ${(err as Error).message}`);
+      this.logger.warn(`review.created for ${created.reviewId} was not announced yet (the sweeper will): ${(err as Error).message}`);
     }
   }
 

@@ -4,6 +4,7 @@ import { Prisma } from '../generated/prisma/client.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import type { SqlTx } from '../infra/database/sql-transaction.js';
 import type { Position } from '../infra/http/pagination.js';
+import { APPEND_LOCK } from '../stream/stream-events.repository.js';
 
 export type ReviewStatus = 'pending' | 'approved' | 'denied' | 'expired';
 
@@ -79,6 +80,15 @@ export interface DecisionInput {
   requestId?: string;
   /** The channel that wakes the instance holding the session (sessionOutboxChannel). */
   outboxChannel: string;
+}
+
+/** review.created for one review: its feed and webhook payload, and the channels that wake their readers. */
+export interface CreatedAnnouncement {
+  reviewId: string;
+  projectId: string;
+  payload: Record<string, unknown>;
+  webhookChannel: string;
+  feedChannel: string;
 }
 
 export interface DecidedReview extends ReviewRow, AcceptedSignIn {
@@ -229,6 +239,42 @@ export class ReviewsRepository {
       'arbiter_decide_review',
     );
     return rows[0];
+  }
+
+  /**
+   * review.created, announced once: records the announcement, queues a delivery to each of the project's webhooks
+   * subscribed to it and appends the feed event, in ONE autocommitted statement (a transaction of seven round trips
+   * before, which ran on the instance while the reviewer's decision arrived). Nothing happens when the review was
+   * announced already (the sweeper raced us). The feed's lock is taken only after the claim, and held to the commit as
+   * `StreamEventsRepository.append` requires; if it cannot be had, nothing commits and the sweeper announces later.
+   */
+  async announceCreated(tx: SqlTx, a: CreatedAnnouncement): Promise<boolean> {
+    const [row] = await tx.query<{ claimed: boolean }>(
+      `WITH claimed AS (
+         INSERT INTO review_announcements (review_id) VALUES ($1::uuid)
+         ON CONFLICT (review_id) DO NOTHING
+         RETURNING review_id
+       ), queued AS (
+         INSERT INTO webhook_deliveries (id, webhook_id, event_key, event_type, payload)
+         SELECT gen_random_uuid(), w.id, 'review.created:' || c.review_id::text, 'review.created', $3::jsonb
+           FROM claimed c CROSS JOIN webhooks w
+          WHERE w.project_id = $2::uuid AND w.disabled_at IS NULL AND 'review.created' = ANY(w.events)
+         ON CONFLICT (webhook_id, event_key) DO NOTHING
+         RETURNING 1
+       ), locked AS MATERIALIZED (
+         SELECT ${APPEND_LOCK} FROM claimed
+       ), appended AS (
+         INSERT INTO stream_events (project_id, type, payload)
+         SELECT $2::uuid, 'review.created', $3::jsonb FROM locked
+         RETURNING 1
+       )
+       SELECT EXISTS (SELECT 1 FROM claimed) AS claimed,
+              (SELECT pg_notify($4, '{}') FROM queued LIMIT 1) IS NULL AS webhooks_woken,
+              (SELECT pg_notify($5, '{}') FROM appended LIMIT 1) IS NULL AS feed_woken`,
+      [a.reviewId, a.projectId, JSON.stringify(a.payload), a.webhookChannel, a.feedChannel],
+      'arbiter_announce_review_created',
+    );
+    return row.claimed;
   }
 
   /**

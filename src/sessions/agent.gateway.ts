@@ -294,7 +294,14 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
       case 'pending':
         this.send(conn, result.frame);
         if (result.created) {
-          this.hooks.emitReviewCreated({ sessionId: session.id, projectId: session.projectId, externalId: session.externalId, reviewId: result.reviewId, eventId: frame.event_id });
+          this.hooks.emitReviewCreated({
+            sessionId: session.id,
+            projectId: session.projectId,
+            externalId: session.externalId,
+            reviewId: result.reviewId,
+            eventId: frame.event_id,
+            review: result.created,
+          });
         }
         return;
     }

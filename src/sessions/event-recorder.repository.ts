@@ -4,6 +4,7 @@ import { replannedStatement } from '../infra/database/replanned-statement.js';
 import { MicroBatcher } from '../infra/scheduling/micro-batcher.js';
 import type { RuleSnapshot } from '../policies/policy-engine.js';
 import type { EventFrame, PendingFrame, VerdictFrame } from './protocol.js';
+import type { NewReview } from './session-hooks.service.js';
 
 export interface EventToRecord {
   sessionId: string;
@@ -25,7 +26,8 @@ type Settled = { ok: RecordOutcome } | { error: unknown };
 
 export type RecordOutcome =
   | { kind: 'verdict'; frame: VerdictFrame; verdictId: string }
-  | { kind: 'pending'; frame: PendingFrame; reviewId: string; created: boolean }
+  /** `created`: the review this event opened (absent when the event_id was seen before). */
+  | { kind: 'pending'; frame: PendingFrame; reviewId: string; created?: NewReview }
   /** The connection no longer holds the session (taken over), or its API key was revoked. */
   | { kind: 'not_held' };
 
@@ -170,20 +172,36 @@ export class EventRecorderRepository {
   }
 
   async recordReview(e: EventToRecord, timeoutDecision: 'allow' | 'block', timeoutSeconds: number): Promise<RecordOutcome> {
-    const { rows } = await this.prisma.pool.query<{ held: number; review_id: string | null }>({
+    const { rows } = await this.prisma.pool.query<{ held: number; review_id: string | null; event_row_id: string; created_at: Date; expires_at: Date }>({
       name: 'arbiter_record_review',
       text: `WITH ${HELD},
        r AS (
          INSERT INTO reviews (id, project_id, session_id, event_row_id, status, input_sha256, rule_snapshot, timeout_decision, expires_at)
          SELECT gen_random_uuid(), $12, $1, ev.id, 'pending', $8, $11::jsonb, $13::"Decision", now() + make_interval(secs => $14) FROM ev
-         RETURNING id
+         RETURNING id, event_row_id, created_at, expires_at
        )
-       SELECT (SELECT count(*) FROM held)::int AS held, (SELECT id FROM r) AS review_id`,
+       SELECT (SELECT count(*) FROM held)::int AS held, r.id AS review_id, r.event_row_id, r.created_at, r.expires_at
+         FROM (SELECT 1) one LEFT JOIN r ON true`,
       values: [...this.eventParams(e), e.projectId, timeoutDecision, timeoutSeconds],
     });
-    if (!rows[0].held) return { kind: 'not_held' };
-    if (!rows[0].review_id) return this.existing(e.sessionId, e.frame.event_id);
-    return { kind: 'pending', reviewId: rows[0].review_id, created: true, frame: { type: 'pending', event_id: e.frame.event_id, review_id: rows[0].review_id } };
+    const row = rows[0];
+    if (!row.held) return { kind: 'not_held' };
+    if (!row.review_id) return this.existing(e.sessionId, e.frame.event_id);
+    return {
+      kind: 'pending',
+      reviewId: row.review_id,
+      created: {
+        eventRowId: row.event_row_id,
+        kind: e.frame.kind,
+        tool: e.frame.tool ?? null,
+        ruleReason: e.rule?.reason ?? null,
+        timeoutDecision,
+        inputSha256: e.inputSha256,
+        createdAt: row.created_at,
+        expiresAt: row.expires_at,
+      },
+      frame: { type: 'pending', event_id: e.frame.event_id, review_id: row.review_id },
+    };
   }
 
   /** A repeated event_id: answer with what the first one got, creating nothing. */
@@ -214,7 +232,7 @@ export class EventRecorderRepository {
         frame: { type: 'verdict', event_id: eventId, decision: row.decision, reason: row.reason ?? '', source: row.source, review_id: row.verdict_review_id, input_sha256: row.input_sha256 },
       };
     }
-    if (row?.review_id) return { kind: 'pending', reviewId: row.review_id, created: false, frame: { type: 'pending', event_id: eventId, review_id: row.review_id } };
+    if (row?.review_id) return { kind: 'pending', reviewId: row.review_id, frame: { type: 'pending', event_id: eventId, review_id: row.review_id } };
     // The event row exists only with a verdict or a review, both inserted in its own statement.
     throw new Error(`event ${eventId} of session ${sessionId} has neither verdict nor review`);
   }

@@ -9,6 +9,19 @@ export interface SessionRef {
 export interface ReviewCreated extends SessionRef {
   reviewId: string;
   eventId: string;
+  /** What the review was recorded with: enough to announce it without reading it back. */
+  review: NewReview;
+}
+
+export interface NewReview {
+  eventRowId: string;
+  kind: 'tool' | 'llm';
+  tool: string | null;
+  ruleReason: string | null;
+  timeoutDecision: 'allow' | 'block';
+  inputSha256: string;
+  createdAt: Date;
+  expiresAt: Date;
 }
 
 type Listener<T> = (value: T) => void | Promise<void>;

@@ -7,7 +7,8 @@ import { type NewStreamEvent, type StreamEventRow, streamAppendedChannel } from 
  * The feed's append lock, with lock_timeout set before it is asked for (a select list is evaluated left to right).
  * `IS NULL` turns the lock's void result into a column type Prisma can read, for callers in a Prisma transaction.
  */
-const APPEND_LOCK = `set_config('lock_timeout', '2s', true), pg_advisory_xact_lock(hashtext('arbiter_stream_events')) IS NULL AS locked`;
+/** Takes the feed's append lock (see `append`), for statements that append to the feed themselves. */
+export const APPEND_LOCK = `set_config('lock_timeout', '2s', true), pg_advisory_xact_lock(hashtext('arbiter_stream_events')) IS NULL AS locked`;
 
 /**
  * The dashboard feed's event log. Appending happens inside the transaction of the change it reports, so an event is
