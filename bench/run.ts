@@ -200,10 +200,12 @@ async function figure1and5(a: Child, key: string, floor: WsFloor): Promise<void>
 }
 
 /**
- * Decisions made before the measured ones, as figure 1 sends 200 events first: the measured ones should meet a warm
- * server (compiled request pipeline, prepared statements on every pooled connection), as a long-running one is.
+ * Decisions made before the measured ones: the measured ones should meet a warm server (its request pipeline
+ * optimised by V8, prepared statements on every pooled connection), as a long-running one is. In a run of 4,000
+ * decisions the p50 of each 250 fell from 4.3 ms (the first) through 3.2 ms (at 500) to a plateau of 2.3-2.7 ms
+ * from about 1,000 on, so the first 1,000 are not counted.
  */
-const DECISION_WARMUP = 200;
+const DECISION_WARMUP = 1000;
 
 async function figure2(a: Child, b: Child, tokenA: string, tokenB: string, notify: { p50: number; p99: number }): Promise<void> {
   const goalP50 = '≤2 ms';
@@ -246,7 +248,7 @@ async function figure2(a: Child, b: Child, tokenA: string, tokenB: string, notif
   const s = summary(latencies);
   const r = summary(responses);
   notes.push(`decision POST answered on instance B: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms (the verdict reaches the agent on A after the commit, so it can arrive before the answer)`);
-  add({ figure: 'decision_p50_ms', label: `cross-instance decision p50 (${REVIEWS} reviews)`, value: s.p50, unit: 'ms', floor: notify.p50, floorLabel: 'NOTIFY p50', goal: goalP50, met: s.p50 <= 2 });
+  add({ figure: 'decision_p50_ms', label: `cross-instance decision p50 (${REVIEWS} reviews after ${DECISION_WARMUP})`, value: s.p50, unit: 'ms', floor: notify.p50, floorLabel: 'NOTIFY p50', goal: goalP50, met: s.p50 <= 2 });
   add({ figure: 'decision_p99_ms', label: 'cross-instance decision p99', value: s.p99, unit: 'ms', floor: notify.p99, floorLabel: 'NOTIFY p99', goal: goalP99, met: s.p99 <= 10 });
 }
 
