@@ -69,7 +69,7 @@ export class ReviewAnnouncer implements OnModuleInit, OnApplicationShutdown {
   /**
    * The review row is written by the agent gateway together with its event; the gateway tells us after the agent got
    * `pending`. If this instance dies in between, the sweeper announces the review a few seconds later
-   * (ReviewSweeper, `claimCreatedAnnouncement`): each review is announced once either way.
+   * (ReviewSweeper, `claimMissedCreatedAnnouncements`): each review is announced once either way.
    */
   onModuleInit(): void {
     this.hooks.onReviewCreated((created) => {

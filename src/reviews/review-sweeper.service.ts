@@ -100,7 +100,7 @@ export class ReviewSweeper implements OnApplicationBootstrap, BeforeApplicationS
   /** Announces review.created for reviews whose instance died between recording them and announcing them. */
   private async announceMissedBatch(): Promise<number> {
     return this.prisma.$transaction(async (tx) => {
-      const missed = await this.reviews.claimCreatedAnnouncement(prismaSql(tx), undefined, MISSED_ANNOUNCEMENT_AFTER_SECONDS, BATCH);
+      const missed = await this.reviews.claimMissedCreatedAnnouncements(prismaSql(tx), MISSED_ANNOUNCEMENT_AFTER_SECONDS, BATCH);
       await this.announcer.announce(
         prismaSql(tx),
         missed.map((review) => ({ type: 'review.created' as const, review })),

@@ -332,33 +332,24 @@ export class ReviewsRepository {
   }
 
   /**
-   * Records reviews' review.created as announced and returns their summaries, for the caller to announce in the same
-   * transaction. Given ids: those not yet announced (the gateway's hook). No ids: up to `limit` reviews from the last
-   * hour, older than `olderThanSeconds`, that nobody announced (their instance died first). The record is an insert
-   * into review_announcements (its key makes a second claimer find a conflict, so each review is announced once), and
-   * takes no lock on the review itself, which a person may be deciding at that moment.
+   * The sweeper's side of `announceCreated`: records as announced up to `limit` reviews from the last hour, older than
+   * `olderThanSeconds`, that nobody announced (their instance died first), and returns their summaries for the caller
+   * to announce in the same transaction. The record is an insert into review_announcements (its key makes a second
+   * claimer find a conflict, so each review is announced once), and takes no lock on the review itself, which a
+   * person may be deciding at that moment.
    */
-  async claimCreatedAnnouncement(tx: SqlTx, ids: string[] | undefined, olderThanSeconds = 5, limit = 100): Promise<ReviewRow[]> {
-    const claimed = ids
-      ? await tx.query<{ review_id: string }>(
-          `INSERT INTO review_announcements (review_id)
-           SELECT unnest($1::uuid[])
-           ON CONFLICT (review_id) DO NOTHING
-           RETURNING review_id::text AS review_id`,
-          [ids],
-          'arbiter_claim_review_created',
-        )
-      : await tx.query<{ review_id: string }>(
-          `INSERT INTO review_announcements (review_id)
-           SELECT r.id FROM reviews r
-            WHERE r.created_at > statement_timestamp() - interval '1 hour'
-              AND r.created_at < statement_timestamp() - make_interval(secs => $1::int)
-              AND NOT EXISTS (SELECT 1 FROM review_announcements a WHERE a.review_id = r.id)
-            ORDER BY r.created_at LIMIT $2::int
-           ON CONFLICT (review_id) DO NOTHING
-           RETURNING review_id::text AS review_id`,
-          [olderThanSeconds, limit],
-        );
+  async claimMissedCreatedAnnouncements(tx: SqlTx, olderThanSeconds: number, limit: number): Promise<ReviewRow[]> {
+    const claimed = await tx.query<{ review_id: string }>(
+      `INSERT INTO review_announcements (review_id)
+       SELECT r.id FROM reviews r
+        WHERE r.created_at > statement_timestamp() - interval '1 hour'
+          AND r.created_at < statement_timestamp() - make_interval(secs => $1::int)
+          AND NOT EXISTS (SELECT 1 FROM review_announcements a WHERE a.review_id = r.id)
+        ORDER BY r.created_at LIMIT $2::int
+       ON CONFLICT (review_id) DO NOTHING
+       RETURNING review_id::text AS review_id`,
+      [olderThanSeconds, limit],
+    );
     return this.summaries(
       tx,
       claimed.map((r) => r.review_id),
