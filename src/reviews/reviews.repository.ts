@@ -4,6 +4,7 @@ import { Prisma } from '../generated/prisma/client.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import type { SqlTx } from '../infra/database/sql-transaction.js';
 import type { Position } from '../infra/http/pagination.js';
+import { sessionOutboxChannelSql } from '../sessions/session-events.js';
 import { APPEND_LOCK } from '../stream/stream-events.repository.js';
 
 export type ReviewStatus = 'pending' | 'approved' | 'denied' | 'expired';
@@ -78,8 +79,6 @@ export interface DecisionInput {
   /** The reviewer's sign-in, checked by the decision's own statement. */
   signIn: UncheckedSignIn;
   requestId?: string;
-  /** The channel that wakes the instance holding the session (sessionOutboxChannel). */
-  outboxChannel: string;
 }
 
 /** review.created for one review: its feed and webhook payload, and the channels that wake their readers. */
@@ -201,7 +200,7 @@ export class ReviewsRepository {
    */
   async decideWithVerdict(tx: SqlTx, d: DecisionInput): Promise<DecidedReview | undefined> {
     const rows = await tx.query<DecidedReview>(
-      `WITH ${signedInCte(['$9', '$10', '$11'])}, x AS (
+      `WITH ${signedInCte(['$8', '$9', '$10'])}, x AS (
          UPDATE reviews SET status = $2::"ReviewStatus", decided_by = (SELECT user_id FROM signed_in), decided_at = statement_timestamp(), note = $3
           WHERE id = $1::uuid AND status = 'pending' AND expires_at > statement_timestamp() AND EXISTS (SELECT 1 FROM signed_in)
          RETURNING *
@@ -210,6 +209,12 @@ export class ReviewsRepository {
          SELECT gen_random_uuid(), x.session_id, x.event_row_id, e.event_id, $4::"Decision", $5, 'review', x.id, x.input_sha256
            FROM x JOIN agent_events e ON e.id = x.event_row_id
          RETURNING event_row_id, event_id, decision, source, reason
+       ), holder AS MATERIALIZED (
+         -- Key-share locked: a takeover (FOR UPDATE) commits first and we wake the new holder, or waits for us and
+         -- its post-claim flush finds this verdict (see sessionOutboxChannelOf).
+         SELECT s.id, s.external_id, s.lease_expires_at, s.instance_id FROM agent_sessions s
+          WHERE s.id = (SELECT session_id FROM x)
+            FOR KEY SHARE
        ), audited AS (
          INSERT INTO audit_entries (actor_type, actor_id, action, target_type, target_id, details, request_id)
          SELECT 'user', x.decided_by::text, 'review.decide', 'review', x.id::text,
@@ -224,18 +229,19 @@ export class ReviewsRepository {
               v.decision::text AS verdict_decision, v.source::text AS verdict_source, v.reason AS verdict_reason,
               COALESCE(s.lease_expires_at > now(), false) AS agent_connected,
               si.session_id::text AS "signInSessionId", si.last_seen_at AS "signInLastSeenAt",
-              pg_notify($8, CASE WHEN octet_length(n.with_verdict) < 7000 THEN n.with_verdict ELSE json_build_object('session_id', x.session_id)::text END) IS NULL AS notified
+              CASE WHEN s.instance_id IS NOT NULL THEN pg_notify(${sessionOutboxChannelSql('s.instance_id')},
+                CASE WHEN octet_length(n.with_verdict) < 7000 THEN n.with_verdict ELSE json_build_object('session_id', x.session_id)::text END) END IS NULL AS notified
          FROM x
          JOIN v ON v.event_row_id = x.event_row_id
          JOIN agent_events e ON e.id = x.event_row_id
-         JOIN agent_sessions s ON s.id = x.session_id
+         JOIN holder s ON s.id = x.session_id
          CROSS JOIN signed_in si
          CROSS JOIN LATERAL (
            SELECT json_build_object('session_id', x.session_id, 'verdict', json_build_object(
                     'type', 'verdict', 'event_id', v.event_id, 'decision', v.decision, 'reason', v.reason, 'source', v.source,
                     'review_id', x.id, 'input_sha256', x.input_sha256))::text AS with_verdict
          ) n`,
-      [d.reviewId, d.status, d.note, d.decision, d.reason, d.action, d.requestId ?? null, d.outboxChannel, ...signInParameters(d.signIn)],
+      [d.reviewId, d.status, d.note, d.decision, d.reason, d.action, d.requestId ?? null, ...signInParameters(d.signIn)],
       'arbiter_decide_review',
     );
     return rows[0];

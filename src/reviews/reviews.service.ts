@@ -6,7 +6,6 @@ import { PrismaService } from '../infra/database/prisma.service.js';
 import { poolSql, prismaSql } from '../infra/database/sql-transaction.js';
 import { AppError } from '../infra/errors/error-catalogue.js';
 import { decodeCursor, type Page, pageOf } from '../infra/http/pagination.js';
-import { sessionOutboxChannel } from '../sessions/session-events.js';
 import {
   type DecideReviewDto,
   type DecisionResultView,
@@ -88,7 +87,6 @@ export class ReviewsService {
       note,
       signIn,
       requestId,
-      outboxChannel: sessionOutboxChannel.name,
     });
     if (!decided) throw (await this.signIns.refusal(signIn)) ?? notPending(await this.reviews.state(id), 'decide');
     await Promise.all([this.announcer.announceCommitted([{ type: 'review.decided', review: decided }]), this.signIns.slide(signIn, decided)]);

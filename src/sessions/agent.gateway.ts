@@ -24,7 +24,7 @@ import { type AgentConnection, AgentConnectionRegistry } from './agent-connectio
 import { EventRecorderRepository, type RecordOutcome } from './event-recorder.repository.js';
 import { applyMode } from './mode-decision.js';
 import { type AckFrame, CloseCode, type EventFrame, type LoginFrame, type ServerFrame, type VerdictFrame, parseClientFrame } from './protocol.js';
-import { sessionClaimedChannel, sessionOutboxChannel } from './session-events.js';
+import { sessionClaimedChannel, sessionOutboxChannelOf } from './session-events.js';
 import { SessionHooks } from './session-hooks.service.js';
 import { SessionLeaseRepository } from './session-lease.repository.js';
 import { VerdictOutboxService } from './verdict-outbox.service.js';
@@ -104,7 +104,7 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
 
   onApplicationBootstrap(): void {
     this.unsubscribe.push(
-      this.notify.subscribe(sessionOutboxChannel, ({ session_id, verdict }) => {
+      this.notify.subscribe(sessionOutboxChannelOf(this.config.instanceId), ({ session_id, verdict }) => {
         const conn = this.registry.holderOf(session_id);
         if (conn) this.enqueue(conn, () => (verdict ? this.sendOwed(conn, verdict) : this.flush(conn)));
       }),

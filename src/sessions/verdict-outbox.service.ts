@@ -4,7 +4,7 @@ import type { Prisma } from '../generated/prisma/client.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import { replannedStatement } from '../infra/database/replanned-statement.js';
 import type { VerdictFrame } from './protocol.js';
-import { sessionOutboxChannel } from './session-events.js';
+import { sessionOutboxChannelOf } from './session-events.js';
 
 const ACK_BATCH_MS = 5;
 const ACK_BATCH_MAX = 500;
@@ -96,7 +96,8 @@ export class VerdictOutboxService {
 
   /**
    * Appends a human or timeout verdict inside the caller's transaction (the one that decided the review), and
-   * notifies on commit so the instance holding the session sends it.
+   * notifies on commit the instance holding the session, so it sends it. The session row is key-share locked to find
+   * that instance: see sessionOutboxChannelOf.
    */
   async appendForReview(tx: Prisma.TransactionClient, v: ReviewVerdict): Promise<void> {
     await tx.verdict.create({
@@ -111,6 +112,9 @@ export class VerdictOutboxService {
         inputSha256: v.inputSha256,
       },
     });
-    await notifyOnCommit(tx, sessionOutboxChannel, { session_id: v.sessionId });
+    const [holder] = await tx.$queryRaw<{ instance_id: string | null }[]>`
+      SELECT instance_id FROM agent_sessions WHERE id = ${v.sessionId}::uuid FOR KEY SHARE`;
+    // No holder: nobody to wake; the next login's claim sends every unacked verdict.
+    if (holder?.instance_id) await notifyOnCommit(tx, sessionOutboxChannelOf(holder.instance_id), { session_id: v.sessionId });
   }
 }
