@@ -4,10 +4,10 @@ import type { SqlTx } from '../infra/database/sql-transaction.js';
 import { type NewStreamEvent, type StreamEventRow, streamAppendedChannel } from './stream-event.js';
 
 /**
- * The feed's append lock, with lock_timeout set before it is asked for (a select list is evaluated left to right).
- * `IS NULL` turns the lock's void result into a column type Prisma can read, for callers in a Prisma transaction.
+ * The feed's append lock (see `append`), for the select list of a statement that appends to the feed, with
+ * lock_timeout set before it is asked for (a select list is evaluated left to right). `IS NULL` turns the lock's void
+ * result into a column type Prisma can read, for callers in a Prisma transaction.
  */
-/** Takes the feed's append lock (see `append`), for statements that append to the feed themselves. */
 export const APPEND_LOCK = `set_config('lock_timeout', '2s', true), pg_advisory_xact_lock(hashtext('arbiter_stream_events')) IS NULL AS locked`;
 
 /**

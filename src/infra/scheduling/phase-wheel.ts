@@ -1,6 +1,7 @@
 /**
- * Spreads a periodic chore (pinging sockets) over its period: the wheel has `slots` slots and turns one slot per
- * `periodMs / slots`; each member sits in one slot (its phase), so a turn touches only the members of that slot.
+ * Spreads a periodic chore (pinging sockets, renewing their sessions' leases) over its period: the wheel has `slots`
+ * slots and turns one slot per `periodMs / slots`; each member sits in one slot (its phase), so a turn touches only
+ * the members of that slot.
  * Checking every member at every turn, or pinging all the due ones in a few big turns, stalled the event loop for the
  * active agents: at 20,000 idle sockets a turn of a twentieth of them (a write each) took 40-80 ms.
  */
