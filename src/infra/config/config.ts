@@ -32,6 +32,12 @@ export interface ArbiterConfig {
   wsLoginTimeoutMs: number;
   wsPingIntervalMs: number;
   wsMaxBufferedBytes: number;
+  /** Bytes of received frames one connection may have waiting to be handled before its socket stops being read. */
+  wsMaxQueuedBytes: number;
+  /** The same for all of this instance's connections together. */
+  wsMaxQueuedBytesTotal: number;
+  /** Sockets not yet logged in that one client address may hold at once; more are refused with HTTP 429. */
+  wsMaxUnauthenticatedPerAddress: number;
   leaseSeconds: number;
   // policies
   /** How long an instance may serve a cached project policy without reloading it (change notifications aside). */
@@ -170,6 +176,9 @@ export function loadConfig(env: Env = process.env): ArbiterConfig {
     wsLoginTimeoutMs: r.int('ARBITER_WS_LOGIN_TIMEOUT_MS', 10_000, 100, 300_000),
     wsPingIntervalMs: r.int('ARBITER_WS_PING_INTERVAL_MS', 15_000, 100, 300_000),
     wsMaxBufferedBytes: r.int('ARBITER_WS_MAX_BUFFERED_BYTES', 1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
+    wsMaxQueuedBytes: r.int('ARBITER_WS_MAX_QUEUED_BYTES', 1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
+    wsMaxQueuedBytesTotal: r.int('ARBITER_WS_MAX_QUEUED_BYTES_TOTAL', 64 * 1024 * 1024, 1024 * 1024, 4096 * 1024 * 1024),
+    wsMaxUnauthenticatedPerAddress: r.int('ARBITER_WS_MAX_UNAUTHENTICATED_PER_ADDRESS', 32, 1, 100_000),
     leaseSeconds: r.int('ARBITER_LEASE_SECONDS', 30, 1, 3600),
     policyCacheTtlMs: r.int('ARBITER_POLICY_CACHE_TTL_MS', 5000, 0, 3_600_000),
     reviewSweepIntervalMs: r.int('ARBITER_REVIEW_SWEEP_INTERVAL_MS', 1000, 50, 60_000),
