@@ -5,7 +5,7 @@ import { StatementSignInService, type UncheckedSignIn } from '../auth/statement-
 import { PrismaService } from '../infra/database/prisma.service.js';
 import { poolSql, prismaSql } from '../infra/database/sql-transaction.js';
 import { AppError } from '../infra/errors/error-catalogue.js';
-import { decodeCursor, type Page, pageOf } from '../infra/http/pagination.js';
+import { UUID_ID, decodeCursor, type Page, pageOf } from '../infra/http/pagination.js';
 import {
   type DecideReviewDto,
   type DecisionResultView,
@@ -53,7 +53,7 @@ export class ReviewsService {
 
   async list(query: ReviewListQuery): Promise<Page<ReviewView>> {
     const limit = query.limit ?? 50;
-    const rows = await this.reviews.list({ status: query.status, projectId: query.project, sessionId: query.session }, decodeCursor(query.cursor), limit);
+    const rows = await this.reviews.list({ status: query.status, projectId: query.project, sessionId: query.session }, decodeCursor(query.cursor, UUID_ID), limit);
     return pageOf(rows, limit, (r) => ({ at: r.created_at, id: r.id }), reviewView);
   }
 

@@ -5,7 +5,7 @@ import { ARBITER_CONFIG } from '../infra/config/config.module.js';
 import type { ArbiterConfig } from '../infra/config/config.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import { AppError } from '../infra/errors/error-catalogue.js';
-import { decodeCursor, type Page, pageOf } from '../infra/http/pagination.js';
+import { BIGINT_ID, UUID_ID, decodeCursor, type Page, pageOf } from '../infra/http/pagination.js';
 import {
   type CreateShareDto,
   type CreatedShareView,
@@ -65,7 +65,7 @@ export class ShareLinksService {
   }
 
   async listForSession(sessionId: string, cursor: string | undefined, limit = 50): Promise<Page<ShareLinkView>> {
-    const after = decodeCursor(cursor);
+    const after = decodeCursor(cursor, UUID_ID);
     if (!(await this.links.sessionExists(sessionId))) throw new AppError('not_found', 'session not found');
     const rows = await this.links.listBySession(sessionId, after, limit);
     return pageOf(rows, limit, (r) => ({ at: r.created_at, id: r.id }), shareLinkView);
@@ -91,8 +91,7 @@ export class ShareLinksService {
   }
 
   async listViews(id: string, user: UserPrincipal, cursor: string | undefined, limit = 50): Promise<Page<ShareViewLogItem>> {
-    const position = decodeCursor(cursor);
-    if (position && !/^\d{1,19}$/.test(position.id)) throw new AppError('validation_failed', 'cursor: not a cursor this API returned');
+    const position = decodeCursor(cursor, BIGINT_ID);
     this.mustOwn(await this.found(id), user, 'see the views of');
     const rows = await this.links.listViews(id, position, limit);
     return pageOf(rows, limit, (r) => ({ at: r.at, id: r.id.toString() }), shareViewLogItem);

@@ -6,7 +6,7 @@ import type { ArbiterConfig } from '../infra/config/config.js';
 import { randomToken } from '../infra/crypto/tokens.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import { AppError } from '../infra/errors/error-catalogue.js';
-import { decodeCursor, type Page, pageOf } from '../infra/http/pagination.js';
+import { UUID_ID, decodeCursor, type Page, pageOf } from '../infra/http/pagination.js';
 import { refuseUrlReason } from './address-policy.js';
 import { type CreateWebhookDto, type CreatedWebhookView, type WebhookView, webhookView } from './dto/webhook.dto.js';
 import { WebhookSecretBox } from './webhook-secret-box.service.js';
@@ -46,7 +46,7 @@ export class WebhooksService {
 
   async list(projectId: string, cursor: string | undefined, limit = 50): Promise<Page<WebhookView>> {
     if (!(await this.repo.projectExists(projectId))) throw new AppError('not_found', 'project not found');
-    const rows = await this.repo.list(projectId, decodeCursor(cursor), limit);
+    const rows = await this.repo.list(projectId, decodeCursor(cursor, UUID_ID), limit);
     return pageOf(rows, limit, (w) => ({ at: w.created_at, id: w.id }), webhookView);
   }
 
