@@ -24,11 +24,13 @@ describe('forbiddenAddressReason', () => {
     ['::ffff:10.0.0.1', 'private'],
     ['64:ff9b::a9fe:a9fe', 'link-local'],
     ['2002:c0a8:0101::1', 'private'],
+    ['64:ff9b:1::808:808', 'NAT64 (local use)'],
+    ['64:ff9b:1:ffff:ffff:ffff:ffff:ffff', 'NAT64 (local use)'],
   ])('refuses %s (%s)', (ip, why) => {
     expect(forbiddenAddressReason(ip)).toBe(why);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '192.169.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808'])('allows the public address %s', (ip) => {
+  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '192.169.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808', '64:ff9b:2::808:808'])('allows the public address %s', (ip) => {
     expect(forbiddenAddressReason(ip)).toBeUndefined();
   });
 

@@ -19,6 +19,8 @@ const FORBIDDEN: ReadonlyArray<{ cidr: string; what: string }> = [
   { cidr: '240.0.0.0/4', what: 'reserved' },
   { cidr: '::/128', what: 'unspecified' },
   { cidr: '::1/128', what: 'loopback' },
+  // RFC 8215: the operator's own NAT64, whose translation of the embedded IPv4 address we cannot know.
+  { cidr: '64:ff9b:1::/48', what: 'NAT64 (local use)' },
   { cidr: '100::/64', what: 'discard' },
   { cidr: '2001:db8::/32', what: 'documentation' },
   { cidr: 'fc00::/7', what: 'private (unique local)' },
