@@ -20,6 +20,12 @@ export interface ArbiterConfig {
   embeddedPgPort: number;
   /** Server-wide secret for HMACs (client address hashing, webhook secret encryption). Unset: one is made and kept in the database. */
   secret: string | undefined;
+  /** The secret ARBITER_SECRET replaced: what was sealed under it is still opened, and re-sealed under the new one. */
+  secretPrevious: string | undefined;
+  /** DATABASE_URL was set by the operator (not the embedded PostgreSQL, whose URL main.ts fills in later). */
+  externalDatabase: boolean;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
   // auth
   adminEmail: string | undefined;
   adminPassword: string | undefined;
@@ -152,6 +158,11 @@ export function loadConfig(env: Env = process.env): ArbiterConfig {
   if (secret !== undefined && secret.length < 32) {
     r.problems.push('ARBITER_SECRET must be at least 32 characters');
   }
+  const secretPrevious = r.raw('ARBITER_SECRET_PREVIOUS');
+  if (secretPrevious !== undefined && secret === undefined) r.problems.push('ARBITER_SECRET_PREVIOUS needs ARBITER_SECRET (the secret that replaces it)');
+  if (secretPrevious !== undefined && secretPrevious.length < 32) r.problems.push('ARBITER_SECRET_PREVIOUS must be at least 32 characters');
+  const metricsToken = r.raw('ARBITER_METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) r.problems.push('ARBITER_METRICS_TOKEN must be at least 16 characters');
   const config: ArbiterConfig = {
     port,
     host,
@@ -166,6 +177,9 @@ export function loadConfig(env: Env = process.env): ArbiterConfig {
     shutdownTimeoutMs: r.int('ARBITER_SHUTDOWN_TIMEOUT_MS', 9000, 1000, 120_000),
     embeddedPgPort: r.int('ARBITER_EMBEDDED_PG_PORT', 0, 0, 65535),
     secret,
+    secretPrevious,
+    externalDatabase: r.raw('DATABASE_URL') !== undefined,
+    metricsToken,
     adminEmail: adminEmail?.toLowerCase(),
     adminPassword,
     sessionTtlSeconds: r.int('ARBITER_SESSION_TTL_SECONDS', 12 * 3600, 60, 30 * 86400),
