@@ -31,8 +31,14 @@ export interface ConnectOptions {
   source?: string;
   /** Reconnect backoff, doubling from `initialDelayMs` up to `maxDelayMs`, with jitter. */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
-  /** How long `connect` waits for the first login. */
+  /** How long `connect` waits for the first login (default 10 s). */
   connectTimeoutMs?: number;
+  /**
+   * How many times `connect` retries a failure that may pass (connection refused or reset, HTTP 5xx/408/429, the
+   * server restarting), with the reconnect backoff; within `connectTimeoutMs` either way. Default 3. A failure that
+   * retrying cannot fix (DNS, TLS, another 4xx, a refused key) ends `connect` at once.
+   */
+  connectRetries?: number;
   /** Called when an action is held for a human reviewer. */
   onPending?: (eventId: string, reviewId: string) => void;
 }
@@ -44,13 +50,43 @@ export interface DecideOptions {
   failOpen?: boolean;
 }
 
+/**
+ * Why `connect` failed. `connection_refused`: nothing listens there; `dns`: the host name does not resolve; `tls`: the
+ * TLS handshake failed (e.g. `wss://` to a plain port); `http_status`: the server answered the upgrade with an HTTP
+ * status (`status`; e.g. 404 for a wrong path); `auth`: the API key was refused (close 4401, or HTTP 401/403);
+ * `session_in_use`: another connection holds the session (4409); `protocol`: the server refused the login frame
+ * (4400); `network`: the connection failed otherwise (reset, unreachable); `timeout`: no login within
+ * `connectTimeoutMs` and no failure to report.
+ */
+export type ArbiterConnectErrorCode = 'connection_refused' | 'dns' | 'tls' | 'http_status' | 'auth' | 'session_in_use' | 'protocol' | 'network' | 'timeout';
+
 export class ArbiterConnectError extends Error {
+  override readonly name = 'ArbiterConnectError';
   constructor(
+    readonly code: ArbiterConnectErrorCode,
     message: string,
-    readonly closeCode?: number,
+    readonly details: { closeCode?: number; status?: number; cause?: unknown } = {},
   ) {
-    super(message);
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
   }
+
+  get closeCode(): number | undefined {
+    return this.details.closeCode;
+  }
+
+  get status(): number | undefined {
+    return this.details.status;
+  }
+}
+
+/** One failed attempt to connect: what to tell the caller, and whether trying again may help. */
+interface Failure {
+  code: ArbiterConnectErrorCode;
+  detail: string;
+  retry: boolean;
+  closeCode?: number;
+  status?: number;
+  cause?: unknown;
 }
 
 interface InFlight {
@@ -66,6 +102,40 @@ const FINAL_CLOSE = new Map<number, string>([
   [4400, 'protocol error'],
   [4401, 'the API key is missing, invalid or revoked'],
 ]);
+
+const CLOSE_CAUSE: Record<number, ArbiterConnectErrorCode> = { 4400: 'protocol', 4401: 'auth', 4409: 'session_in_use' };
+
+/** OpenSSL and Node TLS error codes: a certificate problem, or no TLS at all on the other side. */
+const TLS_ERROR = /^(ERR_SSL_|ERR_TLS_|EPROTO$|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|HOSTNAME_MISMATCH$)/;
+
+/** Classifies a socket or handshake error of one attempt. */
+function socketFailure(err: Error & { code?: string; hostname?: string }, url: URL): Failure {
+  const code = err.code ?? '';
+  if (code === 'ECONNREFUSED') return { code: 'connection_refused', detail: 'connection refused', retry: true, cause: err };
+  if (code === 'ENOTFOUND') return { code: 'dns', detail: `host ${url.hostname} not found (ENOTFOUND)`, retry: false, cause: err };
+  if (code === 'EAI_AGAIN') return { code: 'dns', detail: `DNS lookup of ${url.hostname} failed for now (EAI_AGAIN)`, retry: true, cause: err };
+  if (TLS_ERROR.test(code)) {
+    // OpenSSL's message is `…:SSL routines:<function>:<reason>:<file>:<line>:`; the reason is what a person can use.
+    const reason = /SSL routines:[^:]*:([^:]+):/.exec(err.message)?.[1] ?? err.message.trim();
+    const plain = /wrong version number|packet length too long|http request/i.test(reason) ? '; the server does not speak TLS on this port (use ws:// or http://)' : '';
+    return { code: 'tls', detail: `TLS handshake failed: ${reason} (${code})${plain}`, retry: false, cause: err };
+  }
+  const detail = code === 'ECONNRESET' ? 'the connection was closed during the WebSocket handshake (ECONNRESET)' : `${err.message}${code && !err.message.includes(code) ? ` (${code})` : ''}`;
+  return { code: 'network', detail, retry: true, cause: err };
+}
+
+/** Classifies an HTTP answer to the upgrade request. 5xx, 408 and 429 may pass (a restart, a busy balancer). */
+function httpFailure(status: number, statusText: string | undefined): Failure {
+  const what = `the server refused the WebSocket upgrade with HTTP ${status}${statusText ? ` ${statusText}` : ''}`;
+  const hint = status === 404 ? " (Arbiter's agent endpoint is /ws)" : '';
+  const code: ArbiterConnectErrorCode = status === 401 || status === 403 ? 'auth' : 'http_status';
+  return { code, detail: what + hint, retry: status >= 500 || status === 408 || status === 429, status };
+}
+
+/** The URL as shown in messages: no credentials, no query. */
+function displayUrl(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname}`;
+}
 
 const RECENT_LIMIT = 10_000;
 
@@ -84,32 +154,48 @@ export class ArbiterClient {
   private live = false;
   private closedForGood: string | undefined;
   private attempt = 0;
+  /** Connections opened, for the message when `connect` gives up. */
+  private opened = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Map<string, InFlight>();
   /** event_ids already answered to the caller, so replays are acked and dropped. */
   private readonly answered = new Set<string>();
-  private firstLogin: { resolve: () => void; reject: (err: Error) => void } | undefined;
+  /** event_ids whose `pending` was handed to `onPending`: the server answers a resent event with `pending` again. */
+  private readonly pendingSeen = new Set<string>();
+  private firstLogin: { resolve: () => void; fail: (failure: Failure) => void; retriesLeft: number; deadline: number; last?: Failure } | undefined;
 
   private constructor(private readonly options: ConnectOptions) {}
 
+  /**
+   * Connects and logs in. Rejects with an {@link ArbiterConnectError} saying why (its `code` and message) as soon as
+   * retrying cannot help or the retries are spent, and at the latest after `connectTimeoutMs`.
+   */
   static async connect(options: ConnectOptions): Promise<ArbiterClient> {
     const client = new ArbiterClient(options);
+    const timeoutMs = options.connectTimeoutMs ?? 10_000;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const fail = (err: ArbiterConnectError) => {
+        clearTimeout(timer);
         client.firstLogin = undefined;
+        client.closedForGood ??= err.message;
         void client.close();
-        reject(new ArbiterConnectError(`no login within ${options.connectTimeoutMs ?? 10_000} ms`));
-      }, options.connectTimeoutMs ?? 10_000);
+        reject(err);
+      };
+      const timer = setTimeout(() => {
+        const last = client.firstLogin?.last;
+        const waited = `no login within ${timeoutMs} ms`;
+        if (last) fail(client.connectError(last, waited));
+        else fail(new ArbiterConnectError('timeout', `cannot reach ${displayUrl(client.url)}: ${waited}`));
+      }, timeoutMs);
       client.firstLogin = {
         resolve: () => {
           clearTimeout(timer);
           resolve();
         },
-        reject: (err) => {
-          clearTimeout(timer);
-          reject(err);
-        },
+        fail: (failure) => fail(client.connectError(failure)),
+        retriesLeft: options.connectRetries ?? 3,
+        deadline: Date.now() + timeoutMs,
       };
       client.open();
     });
@@ -167,11 +253,24 @@ export class ArbiterClient {
     });
   }
 
-  private open(): void {
+  private get url(): URL {
     const url = new URL(this.options.url.replace(/^http/, 'ws'));
     if (url.pathname === '/' || url.pathname === '') url.pathname = '/ws';
+    return url;
+  }
+
+  private open(): void {
+    const url = this.url;
+    this.opened++;
     const socket = new WebSocket(url, { headers: { authorization: `Bearer ${this.options.apiKey}` } });
     this.socket = socket;
+    // Why this attempt failed, when it failed before the server could close it with a code.
+    let failure: Failure | undefined;
+    socket.on('unexpected-response', (_request, response) => {
+      failure = httpFailure(response.statusCode ?? 0, response.statusMessage);
+      response.resume();
+      socket.terminate();
+    });
     socket.on('open', () => {
       const login: Record<string, unknown> = { type: 'login', session_id: this.options.sessionId };
       if (this.resumeToken) login.resume_token = this.resumeToken;
@@ -180,8 +279,8 @@ export class ArbiterClient {
       socket.send(JSON.stringify(login));
     });
     socket.on('message', (data) => this.onFrame(data.toString()));
-    socket.on('error', () => undefined); // 'close' follows and decides what to do
-    socket.on('close', (code, reason) => this.onClose(socket, code, reason.toString()));
+    socket.on('error', (err) => (failure ??= socketFailure(err, url))); // 'close' follows and decides what to do
+    socket.on('close', (code, reason) => this.onClose(socket, code, reason.toString(), failure));
   }
 
   private onFrame(text: string): void {
@@ -205,9 +304,14 @@ export class ArbiterClient {
         return;
       case 'verdict':
         return this.onVerdict(frame as unknown as Verdict);
-      case 'pending':
-        this.options.onPending?.(frame.event_id as string, frame.review_id as string);
+      case 'pending': {
+        const eventId = frame.event_id as string;
+        // A resent event (after a reconnect) is answered with the same pending again: tell the caller once.
+        if (this.pendingSeen.has(eventId) || this.answered.has(eventId)) return;
+        this.remember(this.pendingSeen, eventId);
+        this.options.onPending?.(eventId, frame.review_id as string);
         return;
+      }
       case 'error':
         if (frame.code === 'internal' && this.live) {
           // The server could not record an action just now; try the waiting ones again shortly. One retry for all the
@@ -240,28 +344,63 @@ export class ArbiterClient {
     if (!pending) return;
     clearTimeout(pending.timer);
     this.inFlight.delete(eventId);
-    this.answered.add(eventId);
-    if (this.answered.size > RECENT_LIMIT) this.answered.delete(this.answered.values().next().value as string);
+    this.remember(this.answered, eventId);
+    this.pendingSeen.delete(eventId);
     pending.resolve(verdict);
   }
 
-  private onClose(socket: WebSocket, code: number, reason: string): void {
+  private remember(set: Set<string>, eventId: string): void {
+    set.add(eventId);
+    if (set.size > RECENT_LIMIT) set.delete(set.values().next().value as string);
+  }
+
+  private onClose(socket: WebSocket, code: number, reason: string, failure: Failure | undefined): void {
     if (socket !== this.socket) return;
     this.live = false;
     if (this.closedForGood) return;
-    const final = FINAL_CLOSE.get(code) ?? (code === 4409 && this.firstLogin ? 'the session is in use by another connection' : undefined);
+    const first = this.firstLogin;
+    if (first) {
+      // Not logged in yet: say why as soon as trying again cannot help or the retries are spent.
+      const cause = failure ?? this.closeFailure(code, reason);
+      const delay = this.nextDelay();
+      if (!cause.retry || first.retriesLeft <= 0 || Date.now() + delay >= first.deadline) return first.fail(cause);
+      first.retriesLeft--;
+      first.last = cause;
+      this.reconnectTimer = setTimeout(() => this.open(), delay);
+      return;
+    }
+    const final = FINAL_CLOSE.get(code);
     if (final) {
       this.closedForGood = `${final}${reason ? ` (${reason})` : ''}`;
-      this.firstLogin?.reject(new ArbiterConnectError(this.closedForGood, code));
-      this.firstLogin = undefined;
       for (const [eventId, pending] of this.inFlight) this.settle(eventId, this.fallback(eventId, pending.sha256, 'client_error', this.closedForGood, false));
       return;
     }
+    this.reconnectTimer = setTimeout(() => this.open(), this.nextDelay());
+  }
+
+  /** The next reconnect delay: doubling from `initialDelayMs` up to `maxDelayMs`, with jitter. */
+  private nextDelay(): number {
     const initial = this.options.reconnect?.initialDelayMs ?? 100;
     const max = this.options.reconnect?.maxDelayMs ?? 5000;
-    const delay = Math.min(max, initial * 2 ** this.attempt) * (0.5 + Math.random() / 2);
-    this.attempt++;
-    this.reconnectTimer = setTimeout(() => this.open(), delay);
+    return Math.min(max, initial * 2 ** this.attempt++) * (0.5 + Math.random() / 2);
+  }
+
+  /** A connection that opened and then closed before `login_ok`. */
+  private closeFailure(code: number, reason: string): Failure {
+    const known = CLOSE_CAUSE[code];
+    const said = reason ? `: ${reason}` : '';
+    if (known === 'auth') return { code: known, detail: `the API key was refused (close ${code}${said})`, retry: false, closeCode: code };
+    if (known === 'session_in_use') return { code: known, detail: `the session is in use by another connection (close ${code}${said})`, retry: false, closeCode: code };
+    if (known === 'protocol') return { code: known, detail: `the server refused the login (close ${code}${said})`, retry: false, closeCode: code };
+    // 1012 (restarting), 1006 (dropped), 4408 (login too slow): another attempt may do.
+    return { code: 'network', detail: `the connection closed before login (close ${code}${said})`, retry: true, closeCode: code };
+  }
+
+  private connectError(failure: Failure, note?: string): ArbiterConnectError {
+    const notes = [note, this.opened > 1 ? `${this.opened} attempts` : undefined].filter(Boolean).join(', ');
+    const lead = failure.code === 'http_status' || failure.closeCode !== undefined ? 'cannot connect to' : 'cannot reach';
+    const message = `${lead} ${displayUrl(this.url)}: ${failure.detail}${notes ? ` (${notes})` : ''}`;
+    return new ArbiterConnectError(failure.code, message, { closeCode: failure.closeCode, status: failure.status, cause: failure.cause });
   }
 
   private sendFrame(frame: Record<string, unknown>): void {

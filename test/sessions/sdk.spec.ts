@@ -78,6 +78,32 @@ describe('ArbiterClient (SDK)', () => {
     await client.close();
   });
 
+  it('calls onPending once per review, though the server answers the event resent after a reconnect with pending again', async () => {
+    balancer.setBackends([w.apps[1].url]);
+    const pendings: [string, string][] = [];
+    const client = await ArbiterClient.connect({ url: lbUrl, apiKey: w.key, sessionId: 'sdk-pending-once', onPending: (eventId, reviewId) => pendings.push([eventId, reviewId]) });
+    const verdicts: Verdict[] = [];
+    const decided = client.decide({ event_id: 'sdk-once', ...destructive, input: { cmd: 'rm -rf /srv/once' } } as never, { timeoutMs: 20_000 }).then((v) => {
+      verdicts.push(v);
+      return v;
+    });
+    await eventually(() => pendings.length > 0, 5000, 'pending');
+
+    const connectionsBefore = balancer.acceptedBy(w.apps[1].url);
+    balancer.dropAll();
+    await eventually(() => balancer.acceptedBy(w.apps[1].url) > connectionsBefore && client.connected, 10_000, 'resumed');
+    // The connection answers its frames in order: once this verdict is here, so is the pending for the resent event.
+    await expect(client.decide(harmless as never)).resolves.toMatchObject({ decision: 'allow' });
+    expect(pendings).toHaveLength(1);
+
+    await decideReview(pendings[0][1], 'allow');
+    await expect(decided).resolves.toMatchObject({ event_id: 'sdk-once', decision: 'allow', source: 'review' });
+    await client.decide(harmless as never);
+    expect(verdicts).toHaveLength(1);
+    expect(pendings).toEqual([['sdk-once', pendings[0][1]]]);
+    await client.close();
+  });
+
   it('fails closed when no verdict arrives in time, and open only when asked to', async () => {
     const client = await ArbiterClient.connect({ url: w.apps[1].url, apiKey: w.key, sessionId: 'sdk-timeout' });
     const closed = await client.decide(destructive as never, { timeoutMs: 300 });
