@@ -118,12 +118,11 @@ export class EventRecorderRepository {
           ],
         ),
       ));
-    } catch (err) {
-      // One event's input PostgreSQL cannot store (22P05, 22P02) fails the whole statement: record them one by one,
-      // so only that event is refused.
-      const code = (err as { code?: string }).code;
-      if (code === '22P05' || code === '22P02') return Promise.all(batch.map((b) => this.settle(() => this.recordOneVerdict(b))));
-      throw err;
+    } catch {
+      // One event can fail the whole statement (an input PostgreSQL cannot store, 22P05/22P02; one that cannot be
+      // serialised): record them one by one, so only the event at fault gets an error, never the other sessions'
+      // (other projects') events that shared its batch.
+      return Promise.all(batch.map((b) => this.settle(() => this.recordOneVerdict(b))));
     }
     return Promise.all(
       batch.map((b, n) =>

@@ -96,6 +96,23 @@ describe('batched verdict recording', () => {
     expect(statements.get('arbiter_record_verdict')).toBe(12);
   });
 
+  it('fails only the event whose input cannot be serialised, and answers every other event of its batch', async () => {
+    const held = await sessions('poisoned', 12);
+    // 20,000 levels: JSON.stringify overflows the stack on it (the gateway refuses such input at parse time; the
+    // recorder must not let one bad event fail the other sessions' events anyway).
+    let deep: unknown = [];
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    statements.clear();
+    const settled = await Promise.allSettled(
+      held.map((s, i) => recorder.recordVerdict(event(s, `p-${i}`, i === 5 ? deep : { n: i }), 'allow', 'ok')),
+    );
+    settled.forEach((r, i) => {
+      if (i === 5) expect(r.status === 'rejected' && r.reason).toBeInstanceOf(RangeError);
+      else expect(r.status === 'fulfilled' && r.value).toMatchObject({ kind: 'verdict', frame: { event_id: `p-${i}` } });
+    });
+    expect(await rowsFor(held.map((s) => s.id))).toEqual({ events: 11, verdicts: 11 });
+  });
+
   it('answers not_held for a taken-over session inside a batch, and records the rest', async () => {
     const held = await sessions('stale', 10);
     statements.clear();
