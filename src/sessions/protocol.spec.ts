@@ -1,4 +1,4 @@
-import { parseClientFrame } from './protocol.js';
+import { MAX_INPUT_DEPTH, nestsDeeperThan, parseClientFrame } from './protocol.js';
 
 describe('parseClientFrame', () => {
   it('accepts a minimal login and a full one', () => {
@@ -36,5 +36,23 @@ describe('parseClientFrame', () => {
 
   it('accepts acks', () => {
     expect(parseClientFrame('{"type":"ack","event_id":"e1"}')).toEqual({ ok: true, frame: { type: 'ack', event_id: 'e1' } });
+  });
+
+  it('refuses, without closing, an event whose input nests deeper than the limit, and accepts one at the limit', () => {
+    const nested = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+    const at = `{"type":"event","event_id":"deep","kind":"tool","input":${nested(MAX_INPUT_DEPTH)}}`;
+    expect(parseClientFrame(at)).toMatchObject({ ok: true });
+    const over = `{"type":"event","event_id":"deep","kind":"tool","input":{"a":${nested(MAX_INPUT_DEPTH)}}}`;
+    expect(parseClientFrame(over)).toEqual({ ok: false, fatal: false, eventId: 'deep', message: `event: input must not nest arrays and objects deeper than ${MAX_INPUT_DEPTH} levels` });
+    // What overflowed the recorder's JSON.stringify: 20,000 levels.
+    expect(parseClientFrame(`{"type":"event","event_id":"deeper","kind":"tool","input":${nested(20_000)}}`)).toMatchObject({ ok: false, fatal: false, eventId: 'deeper' });
+  });
+
+  it('measures nesting outside strings only', () => {
+    expect(nestsDeeperThan('{"a":"[[[[{{{{"}', 1)).toBe(false);
+    expect(nestsDeeperThan('{"a":"\\"}', 1)).toBe(false);
+    expect(nestsDeeperThan('{"a":"\\\"[[["}', 1)).toBe(false);
+    expect(nestsDeeperThan('[{"a":[]}]', 2)).toBe(true);
+    expect(nestsDeeperThan('[{"a":[]},[]]', 3)).toBe(false);
   });
 });

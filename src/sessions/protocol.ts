@@ -5,6 +5,12 @@
 
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * Arrays and objects an event's `input` may nest, at most. Deeper inputs are refused before anything else reads them:
+ * recursive code down the line (JSON.stringify among it) would overflow the stack on them.
+ */
+export const MAX_INPUT_DEPTH = 64;
+
 /** WebSocket close codes Arbiter uses. */
 export const CloseCode = {
   normal: 1000,
@@ -106,6 +112,23 @@ function unknownField(frame: Record<string, unknown>, allowed: Set<string>): str
   return extra === undefined ? undefined : `unknown field ${JSON.stringify(extra.slice(0, 50))}`;
 }
 
+/** Whether valid JSON text nests arrays and objects deeper than `limit`; a scan, so any depth is safe to measure. */
+export function nestsDeeperThan(json: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 export function parseClientFrame(data: string): ParseResult {
   let frame: unknown;
   try {
@@ -136,7 +159,11 @@ export function parseClientFrame(data: string): ParseResult {
         unknownField(f, EVENT_FIELDS) ??
         (f.kind === 'tool' || f.kind === 'llm' ? undefined : 'kind must be "tool" or "llm"') ??
         optionalLabel(f.tool, 'tool') ??
-        optionalLabel(f.agent_id, 'agent_id');
+        optionalLabel(f.agent_id, 'agent_id') ??
+        // The frame is one level around its input (its other fields are strings).
+        (typeof f.input === 'object' && f.input !== null && nestsDeeperThan(data, MAX_INPUT_DEPTH + 1)
+          ? `input must not nest arrays and objects deeper than ${MAX_INPUT_DEPTH} levels`
+          : undefined);
       return problem ? { ok: false, fatal: false, message: `event: ${problem}`, eventId } : { ok: true, frame: f as unknown as EventFrame };
     }
     case 'ack': {

@@ -1,4 +1,5 @@
 import { AgentSocket } from '../support/agent-socket.js';
+import { MAX_INPUT_DEPTH } from '../../src/sessions/protocol.js';
 import { type SessionsWorld, harmless, sessionsWorld } from './support.js';
 
 describe('agent protocol: bad input', () => {
@@ -76,6 +77,22 @@ describe('agent protocol: bad input', () => {
     agent.send({ type: 'event', event_id: 'nul-1', kind: 'tool', tool: 'x', input: { s: 'a\u0000b' } });
     expect(await agent.next((f) => f.type === 'error' && f.event_id === 'nul-1')).toMatchObject({ code: 'validation_failed' });
     expect(await agent.decide('nul-after', harmless)).toMatchObject({ type: 'verdict' });
+    await agent.close();
+  });
+
+  it(`refuses an input nested deeper than ${MAX_INPUT_DEPTH} levels with an error frame naming the limit, and keeps the connection`, async () => {
+    const { agent } = await AgentSocket.login(w.apps[0].wsUrl, w.key, 'deep');
+    const nested = (levels: number) => JSON.parse('['.repeat(levels) + ']'.repeat(levels));
+    agent.send({ type: 'event', event_id: 'too-deep', kind: 'tool', tool: 'x', input: nested(MAX_INPUT_DEPTH + 1) });
+    expect(await agent.next((f) => f.type === 'error' && f.event_id === 'too-deep')).toEqual({
+      type: 'error',
+      code: 'validation_failed',
+      message: `event: input must not nest arrays and objects deeper than ${MAX_INPUT_DEPTH} levels`,
+      event_id: 'too-deep',
+    });
+    expect(await agent.decide('at-the-limit', { kind: 'tool', tool: 'x', input: nested(MAX_INPUT_DEPTH) })).toMatchObject({ type: 'verdict', decision: 'allow' });
+    const { rows } = await w.db.pool.query("SELECT count(*)::int AS n FROM agent_events WHERE event_id = 'too-deep'");
+    expect(rows[0].n).toBe(0);
     await agent.close();
   });
 });
