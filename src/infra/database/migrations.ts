@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { projectRoot } from './project-root.js';
 
 /** Migration folders shipped with this build, oldest first. */
@@ -11,11 +12,33 @@ export function shippedMigrations(): string[] {
     .sort();
 }
 
+/** Whether the database has finished every shipped migration (false when it cannot tell). */
+async function upToDate(databaseUrl: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ migration_name: string }>(
+      'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+    );
+    const done = new Set(rows.map((r) => r.migration_name));
+    return shippedMigrations().every((name) => done.has(name));
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /**
  * Applies pending migrations with the Prisma CLI, under the advisory lock that `scripts/prisma.mjs` takes, so several
  * instances starting together apply each migration once. Resolves when done; rejects with the CLI's last words.
+ * A database that already has them all is told so without the CLI, whose own start takes seconds.
  */
-export function applyMigrations(databaseUrl: string, log: (line: string) => void): Promise<void> {
+export async function applyMigrations(databaseUrl: string, log: (line: string) => void): Promise<void> {
+  if (await upToDate(databaseUrl)) {
+    log('No pending migrations to apply.');
+    return;
+  }
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(projectRoot(), 'scripts', 'prisma.mjs'), 'migrate', 'deploy'], {
       cwd: projectRoot(),
@@ -29,7 +52,13 @@ export function applyMigrations(databaseUrl: string, log: (line: string) => void
         if (!text || /^(Loaded Prisma config|Prisma config detected|Prisma schema loaded|WARNING: Your schema|- url|The values from|We recommend)/.test(text)) continue;
         tail.push(text);
         if (tail.length > 20) tail.shift();
-        if (/migration|applied|Applying/i.test(text)) log(text);
+        // The CLI lists what it applied as a tree: `└─ <folder>/` over `└─ migration.sql`. The folder is the name.
+        const folder = /^└─ (\S+)\/$/.exec(text);
+        if (folder) {
+          if (folder[1] !== 'migrations') log(`applied migration ${folder[1]}`);
+        } else if (!/^(└─ migration\.sql|migrations\/)$/.test(text) && /migration|applied|Applying/i.test(text)) {
+          log(text);
+        }
       }
     };
     child.stdout.on('data', collect);
