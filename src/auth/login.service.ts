@@ -62,13 +62,19 @@ export class LoginService {
 
     const session = await this.prisma.$transaction(async (tx) => {
       await this.sessions.pruneExpired(user.id, tx);
-      const started = await this.sessions.start(user.id, ctx.userAgent, tx);
+      const started = await this.sessions.start(user.id, user.passwordHash, ctx.userAgent, tx);
+      if (!started) return undefined;
       await this.audit.record(
         { actor: { type: 'user', id: user.id }, action: 'auth.login', target: { type: 'user', id: user.id }, details: { ip: ctx.ip, session_id: started.sessionId }, requestId: ctx.requestId },
         tx,
       );
       return started;
     });
+    if (!session) {
+      // The password changed or the account was disabled while we checked: what was verified is no longer the credential.
+      await this.audit.record({ actor: { type: 'user', id: user.id }, action: 'auth.login_failed', details: { email, ip: ctx.ip, reason: 'credential_changed' }, requestId: ctx.requestId });
+      throw new AppError('invalid_credentials', 'wrong email or password');
+    }
     await Promise.all([this.rateLimits.reset(accountKey), this.rateLimits.release(addressKey)]);
     return { token: session.token, expiresAt: session.expiresAt, user: userView(user) };
   }

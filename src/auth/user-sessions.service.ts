@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -44,11 +45,28 @@ export class UserSessionsService {
     @Inject(ARBITER_CONFIG) private readonly config: ArbiterConfig,
   ) {}
 
-  async start(userId: string, userAgent: string | undefined, tx: Prisma.TransactionClient = this.prisma): Promise<{ token: string; sessionId: string; expiresAt: Date }> {
+  /**
+   * Starts a session for a sign-in checked against `verifiedHash`, only if that is still the user's password and the
+   * account is still enabled, in one statement: a password change or a disable that committed after the check (while
+   * argon2 ran) refuses it, and one still in flight waits for this row lock, then sees it. Undefined when refused.
+   */
+  async start(
+    userId: string,
+    verifiedHash: string,
+    userAgent: string | undefined,
+    tx: Prisma.TransactionClient = this.prisma,
+  ): Promise<{ token: string; sessionId: string; expiresAt: Date } | undefined> {
     const token = randomToken(32);
     const expiresAt = new Date(Date.now() + this.config.sessionTtlSeconds * 1000);
-    const row = await tx.userSession.create({ data: { userId, tokenHash: sha256Hex(token), expiresAt, userAgent: userAgent ?? null } });
-    return { token, sessionId: row.id, expiresAt };
+    // FOR SHARE: a change or disable in flight holds the row; we wait for it and re-read the row as it committed.
+    const rows = await tx.$queryRaw<{ id: string }[]>`
+      INSERT INTO user_sessions (id, user_id, token_hash, expires_at, user_agent)
+      SELECT ${randomUUID()}::uuid, u.id, ${sha256Hex(token)}, ${expiresAt}::timestamptz, ${userAgent ?? null}
+        FROM users u
+       WHERE u.id = ${userId}::uuid AND u.password_hash = ${verifiedHash} AND NOT u.disabled
+         FOR SHARE OF u
+      RETURNING id::text AS id`;
+    return rows[0] ? { token, sessionId: rows[0].id, expiresAt } : undefined;
   }
 
   /**

@@ -93,14 +93,17 @@ export class UsersService implements OnApplicationBootstrap {
     return userView(user);
   }
 
-  /** Changes role or disabled state; disabling ends every session of the user. */
+  /**
+   * Changes role or disabled state; disabling ends every session of the user. Refuses (409 last_admin) a demotion or
+   * disable that would leave no enabled admin, even when two admins demote each other at the same moment.
+   */
   async update(id: string, patch: { role?: UserRole; disabled?: boolean }, actor: AuditActor, requestId?: string): Promise<UserView> {
+    const removesAnAdmin = patch.disabled === true || (patch.role != null && patch.role !== 'admin');
     const user = await this.prisma.$transaction(async (tx) => {
+      if (actor.id === id && removesAnAdmin) throw new AppError('conflict', 'admins cannot disable or demote themselves');
+      if (removesAnAdmin) await this.keepAnAdmin(tx, id);
       const existing = await tx.user.findUnique({ where: { id } });
       if (!existing) throw new AppError('not_found', 'user not found');
-      if (actor.id === id && (patch.disabled === true || (patch.role && patch.role !== 'admin'))) {
-        throw new AppError('conflict', 'admins cannot disable or demote themselves');
-      }
       const data: Prisma.UserUpdateInput = {};
       if (patch.role != null) data.role = patch.role;
       if (patch.disabled != null) data.disabled = patch.disabled;
@@ -111,6 +114,20 @@ export class UsersService implements OnApplicationBootstrap {
       return row;
     });
     return userView(user);
+  }
+
+  /**
+   * Throws last_admin if `userId` is the only enabled admin. Locks every enabled admin's row (in id order, so two of
+   * these never deadlock) until the transaction ends: a concurrent demotion or disable of another admin waits, and
+   * under READ COMMITTED the rows it changed are re-read as committed, so the count below is what will be true after
+   * both. An admin added meanwhile is not seen, which only errs towards refusing.
+   */
+  private async keepAnAdmin(tx: Prisma.TransactionClient, userId: string): Promise<void> {
+    const admins = await tx.$queryRaw<{ id: string }[]>`
+      SELECT id::text AS id FROM users WHERE role = 'admin' AND NOT disabled ORDER BY id FOR UPDATE`;
+    if (admins.length === 1 && admins[0].id === userId) {
+      throw new AppError('last_admin', 'this is the only enabled admin left: promote another user to admin first');
+    }
   }
 
   /**
@@ -135,7 +152,9 @@ export class UsersService implements OnApplicationBootstrap {
     if (current === next) throw new AppError('validation_failed', 'new_password: must differ from the current password');
     const passwordHash = await this.hasher.hash(next);
     await this.prisma.$transaction(async (tx) => {
-      await tx.user.update({ where: { id: userId }, data: { passwordHash, mustChangePassword: false } });
+      // Only over the password just checked: a change that committed meanwhile (another session's) wins, not both.
+      const { count } = await tx.user.updateMany({ where: { id: userId, passwordHash: user.passwordHash, disabled: false }, data: { passwordHash, mustChangePassword: false } });
+      if (count === 0) throw new AppError('forbidden', 'current_password: is no longer the password (it was changed meanwhile)');
       const ended = await this.sessions.endAllOf(userId, sessionId, tx);
       await this.audit.record({ actor: { type: 'user', id: userId }, action: 'auth.change_password', target: { type: 'user', id: userId }, details: { ended_sessions: ended }, requestId }, tx);
     });

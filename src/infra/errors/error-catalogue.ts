@@ -13,6 +13,7 @@ export const ERROR_CATALOGUE = {
   not_found: { status: 404 },
   method_not_allowed: { status: 405 },
   conflict: { status: 409 },
+  last_admin: { status: 409 },
   already_decided: { status: 409 },
   expired: { status: 410 },
   view_limit_reached: { status: 410 },
