@@ -3,9 +3,9 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
-import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { ArbiterConfig } from './infra/config/config.js';
+import { ArbiterLogger } from './infra/logging/arbiter-logger.js';
 import { HttpExceptionFilter } from './infra/errors/http-exception.filter.js';
 import { strictValidationPipe } from './infra/errors/validation.js';
 import { ArbiterWsAdapter } from './infra/websocket/arbiter-ws.adapter.js';
@@ -17,7 +17,7 @@ export async function createApp(config: ArbiterConfig): Promise<NestExpressAppli
     // Throw instead of exiting the process, so main.ts can print one clear line and the tests see the error.
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(ArbiterLogger));
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.useBodyParser('json', { limit: '1mb' });
