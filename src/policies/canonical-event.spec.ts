@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson, eventInputSha256 } from './canonical-event.js';
+import { canonicalJson, eventInputSha256, inputTexts } from './canonical-event.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -114,5 +114,33 @@ describe('eventInputSha256', () => {
 
   it('hashes non-ASCII input as UTF-8', () => {
     expect(eventInputSha256({ kind: 'llm', input: 'héllo 😀' })).toBe(sha256('{"input":"héllo 😀","kind":"llm","tool":null}'));
+  });
+});
+
+describe('inputTexts', () => {
+  it('lists every key and scalar at any depth, strings decoded, numbers as canonicalJson writes them, each once', () => {
+    const input = JSON.parse('{"cmd":"rm\\t-rf","n":[9e20,22.0,true,null,{"deep":["x","x"]}],"u":"\\u00e9"}');
+    expect([...inputTexts(input, 1000)!].sort()).toEqual(['22', '900000000000000000000', 'cmd', 'deep', 'n', 'null', 'rm\t-rf', 'true', 'u', 'x', 'é'].sort());
+  });
+
+  it('tests a missing input as null, leaves out undefined members and sees nothing in empty containers', () => {
+    expect([...inputTexts(undefined, 10)!]).toEqual(['null']);
+    expect([...inputTexts({ a: undefined, b: [undefined] }, 10)!].sort()).toEqual(['b', 'null']);
+    expect([...inputTexts({}, 10)!]).toEqual([]);
+    expect([...inputTexts([[], {}], 10)!]).toEqual([]);
+  });
+
+  it('gives up (null) once the distinct texts pass the limit, rather than returning part of them', () => {
+    expect(inputTexts({ ab: 'cd' }, 4)).not.toBeNull();
+    expect(inputTexts({ ab: 'cde' }, 4)).toBeNull();
+    expect(inputTexts(Array.from({ length: 100 }, () => 'same'), 4)).not.toBeNull();
+  });
+
+  it('walks deep nesting without recursion and a shared object once', () => {
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect([...inputTexts(deep, 100)!]).toEqual(['bottom']);
+    const shared = { k: 'v' };
+    expect([...inputTexts([shared, shared], 100)!].sort()).toEqual(['k', 'v']);
   });
 });

@@ -21,14 +21,14 @@ export function ruleSnapshot(row: PolicyRule): RuleSnapshot {
   };
 }
 
-/** Refuses a pattern `new RegExp` cannot compile, naming the rule by its index in the request. */
+/** Refuses a pattern RE2 cannot compile (or one too complex), naming the rule by its index in the request and why. */
 function checkPatterns(rules: PolicyRuleDto[]): void {
   rules.forEach((rule, i) => {
     if (rule.input_pattern === undefined || rule.input_pattern === null) return;
     try {
       compileInputPattern(rule.input_pattern);
     } catch (err) {
-      throw new AppError('validation_failed', `rules[${i}].input_pattern: not a valid regular expression (${(err as Error).message})`);
+      throw new AppError('validation_failed', `rules[${i}].input_pattern: not a valid pattern: ${(err as Error).message}`);
     }
   });
 }

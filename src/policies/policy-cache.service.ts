@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { ARBITER_CONFIG } from '../infra/config/config.module.js';
 import type { ArbiterConfig } from '../infra/config/config.js';
 import { PgNotifyService } from '../infra/notify/pg-notify.service.js';
@@ -21,7 +21,10 @@ interface Entry {
  */
 @Injectable()
 export class PolicyCache implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(PolicyCache.name);
   private readonly entries = new Map<string, Entry>();
+  /** Stored patterns already reported as not compiling (rule id and pattern), so each is logged once per process. */
+  private readonly reportedPatterns = new Set<string>();
   private readonly stopListening: Array<() => void> = [];
   private readonly ttlMs: number;
 
@@ -68,8 +71,23 @@ export class PolicyCache implements OnModuleInit, OnModuleDestroy {
     this.entries.clear();
   }
 
+  /** A stored pattern RE2 cannot compile (saved before patterns were RE2): its rule fails closed; say so once. */
+  private reportBrokenPattern(projectId: string, ruleId: string, pattern: string | null, error: string | null): void {
+    if (error === null) return;
+    const key = `${ruleId} ${pattern}`;
+    if (this.reportedPatterns.has(key)) return;
+    this.reportedPatterns.add(key);
+    this.logger.warn(
+      `project ${projectId}: rule ${ruleId} has an input_pattern that does not compile (${error}); it is taken to match if it blocks or reviews, and never if it allows. Save the rules again with a valid pattern.`,
+    );
+  }
+
   private load(projectId: string, now: number): Promise<CompiledPolicy> {
-    const promise = this.policies.load(projectId).then(({ settings, rules }) => compilePolicy(settings, rules));
+    const promise = this.policies.load(projectId).then(({ settings, rules }) => {
+      const policy = compilePolicy(settings, rules);
+      for (const { snapshot, patternError } of policy.rules) this.reportBrokenPattern(projectId, snapshot.id, snapshot.input_pattern, patternError);
+      return policy;
+    });
     const entry: Entry = { promise, settled: false, expiresAt: now + this.ttlMs };
     this.entries.set(projectId, entry);
     // An invalidation during the load removed `entry`, so its (possibly older) result is handed out but not kept.

@@ -1,4 +1,15 @@
-import { type CompiledPolicy, MAX_PATTERN_INPUT_CHARS, type RuleSnapshot, compilePolicy, globToRegExp, matchRules } from './policy-engine.js';
+import { RE2JS } from 're2js';
+import {
+  type CompiledPolicy,
+  MAX_INPUT_TEXT_CHARS,
+  MAX_PATTERN_PROGRAM_SIZE,
+  MAX_TEST_WORK,
+  type RuleSnapshot,
+  ToolGlob,
+  compileInputPattern,
+  compilePolicy,
+  matchRules,
+} from './policy-engine.js';
 
 let nextId = 0;
 function rule(fields: Partial<RuleSnapshot> & Pick<RuleSnapshot, 'action'>): RuleSnapshot {
@@ -14,7 +25,7 @@ function policy(rules: RuleSnapshot[], defaultAction: CompiledPolicy['defaultAct
 }
 
 describe('tool globs', () => {
-  const matches = (glob: string, name: string) => globToRegExp(glob).test(name);
+  const matches = (glob: string, name: string) => new ToolGlob(glob).test(name);
 
   it('lets * match any run of characters, dots included', () => {
     expect(matches('shell.*', 'shell.exec')).toBe(true);
@@ -45,6 +56,49 @@ describe('tool globs', () => {
     expect(matches('a+b', 'aab')).toBe(false);
     expect(matches('a+b', 'a+b')).toBe(true);
     expect(matches('(x)', '(x)')).toBe(true);
+  });
+
+  it('backtracks over its stars correctly', () => {
+    expect(matches('*a*b', 'xaxxbxb')).toBe(true);
+    expect(matches('*a*b', 'xaxxbxc')).toBe(false);
+    expect(matches('a*b*c', 'abbbc')).toBe(true);
+    expect(matches('a*?c', 'ac')).toBe(false);
+    expect(matches('a**c', 'ac')).toBe(true);
+    expect(matches('*?', '')).toBe(false);
+    expect(matches('?*', '😀')).toBe(true);
+  });
+
+  it('matches in time bounded by glob × name (a RegExp from this glob backtracked for 31 s)', () => {
+    const glob = new ToolGlob(`${'*a'.repeat(50)}*b`);
+    const started = performance.now();
+    expect(glob.test('a'.repeat(200))).toBe(false);
+    expect(glob.test(`${'a'.repeat(199)}b`)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(100);
+  });
+});
+
+describe('input patterns', () => {
+  it('are RE2: lookaround and backreferences are refused, saying why', () => {
+    expect(() => compileInputPattern('(a)\\1')).toThrow(/invalid escape sequence.*RE2 syntax: no lookaround, no backreferences/);
+    expect(() => compileInputPattern('rm(?= -rf)')).toThrow(/unsupported Perl syntax/);
+    expect(() => compileInputPattern('(?<!x)y')).toThrow(/RE2/);
+    expect(() => compileInputPattern('(unclosed')).toThrow(/missing closing \)/);
+    expect(compileInputPattern('(?i)^\\s*rm\\b')).toBeInstanceOf(RE2JS);
+  });
+
+  it(`refuses a pattern over ${MAX_PATTERN_PROGRAM_SIZE} instructions`, () => {
+    expect(compileInputPattern('x'.repeat(1000)).programSize()).toBeLessThanOrEqual(MAX_PATTERN_PROGRAM_SIZE);
+    expect(() => compileInputPattern('(?s).{0,999}.{0,999}')).toThrow(/too complex: it compiles to \d+ instructions/);
+  });
+
+  it('run in linear time: the pattern that froze the instance answers at once', () => {
+    // (\w+\s?)+; over 40 word characters and no ';' is about 2^40 steps for a backtracking engine.
+    const p = policy([rule({ input_pattern: '(\\w+\\s?)+;', action: 'block' })], 'allow');
+    const started = performance.now();
+    expect(matchRules(p, { kind: 'tool', tool: 'x', input: { q: 'a'.repeat(40) } }).action).toBe('allow');
+    expect(matchRules(p, { kind: 'tool', tool: 'x', input: { q: `${'a'.repeat(40000)}!` } }).action).toBe('allow');
+    expect(matchRules(p, { kind: 'tool', tool: 'x', input: { q: 'a b c;' } }).action).toBe('block');
+    expect(performance.now() - started).toBeLessThan(500);
   });
 });
 
@@ -106,51 +160,139 @@ describe('matchRules', () => {
     expect(matchRules(p, { kind: 'llm', tool: 'shell.exec', input: { cmd: 'rm -rf /' } }).action).toBe('allow');
   });
 
-  it("tests the input pattern against the input's canonical JSON text", () => {
-    // Keys are sorted and there is no whitespace, so a pattern can span key and value.
-    const p = policy([rule({ input_pattern: '^\\{"a":1,"path":"/etc/', action: 'block' })], 'allow');
+  it('tests the pattern against each key and scalar of the input, decoded, at any depth', () => {
+    const p = policy([rule({ input_pattern: '^/etc/', action: 'block' })], 'allow');
     expect(matchRules(p, { kind: 'tool', tool: 'fs.read', input: { path: '/etc/passwd', a: 1 } }).action).toBe('block');
     expect(matchRules(p, { kind: 'tool', tool: 'fs.read', input: { path: '/home/me', a: 1 } }).action).toBe('allow');
-    const quoted = policy([rule({ input_pattern: '"amount":[0-9]{5,}', action: 'review' })], 'allow');
-    expect(matchRules(quoted, { kind: 'tool', tool: 'pay', input: { amount: 25000, to: 'x' } }).action).toBe('review');
-    expect(matchRules(quoted, { kind: 'tool', tool: 'pay', input: { amount: 25, to: 'x' } }).action).toBe('allow');
+    expect(matchRules(p, { kind: 'tool', tool: 'fs.read', input: { ops: [{ copy: { from: '/home/x', to: '/etc/cron.d/x' } }] } }).action).toBe('block');
+    expect(matchRules(p, { kind: 'llm', input: '/etc/shadow' }).action).toBe('block');
+    // Keys are tested too: a tool that takes a map can be handed the path as a key.
+    expect(matchRules(p, { kind: 'tool', tool: 'fs.delete', input: { paths: { '/etc/hosts': true } } }).action).toBe('block');
   });
 
-  it('is case-sensitive and unflagged, as written', () => {
+  it('sees a tab as a tab, not as JSON-escaped text', () => {
+    const p = policy([rule({ input_pattern: 'rm\\s+-rf', action: 'block' })], 'allow');
+    expect(matchRules(p, { kind: 'tool', tool: 'shell.exec', input: { cmd: 'rm\t-rf /srv' } }).action).toBe('block');
+    expect(matchRules(p, { kind: 'tool', tool: 'shell.exec', input: { cmd: 'rm\n -rf /srv' } }).action).toBe('block');
+    const quote = policy([rule({ input_pattern: '^say "hi"$', action: 'block' })], 'allow');
+    expect(matchRules(quote, { kind: 'llm', input: { text: 'say "hi"' } }).action).toBe('block');
+  });
+
+  it('never spans two values: each text is tested on its own', () => {
+    const p = policy([rule({ input_pattern: 'rm -rf', action: 'block' })], 'allow');
+    expect(matchRules(p, { kind: 'tool', tool: 'shell.exec', input: ['rm', '-rf'] }).action).toBe('allow');
+    expect(matchRules(p, { kind: 'tool', tool: 'shell.exec', input: { rm: '-rf' } }).action).toBe('allow');
+  });
+
+  it('tests numbers in their canonical form, however the agent spelled them, and booleans and null as words', () => {
+    const amount = policy([rule({ input_pattern: '^[0-9]{5,}$', action: 'review' })], 'allow');
+    expect(matchRules(amount, { kind: 'tool', tool: 'pay', input: { amount: 25000, to: 'x' } }).action).toBe('review');
+    expect(matchRules(amount, { kind: 'tool', tool: 'pay', input: { amount: JSON.parse('2.5e4'), to: 'x' } }).action).toBe('review');
+    expect(matchRules(amount, { kind: 'tool', tool: 'pay', input: { amount: 25, to: 'x' } }).action).toBe('allow');
+    const port = policy([rule({ input_pattern: '^22$', action: 'block' })], 'allow');
+    expect(matchRules(port, { kind: 'tool', tool: 'net.open', input: JSON.parse('{"port":22.0}') }).action).toBe('block');
+    const force = policy([rule({ input_pattern: '^true$', action: 'block' })], 'allow');
+    expect(matchRules(force, { kind: 'tool', tool: 'git.push', input: { force: true } }).action).toBe('block');
+    expect(matchRules(force, { kind: 'tool', tool: 'git.push', input: { force: false } }).action).toBe('allow');
+  });
+
+  it('is case-sensitive and unflagged, as written; (?i) asks for case-insensitivity', () => {
     const p = policy([rule({ input_pattern: 'DROP TABLE', action: 'block' })], 'allow');
     expect(matchRules(p, { kind: 'llm', input: 'please DROP TABLE users' }).action).toBe('block');
     expect(matchRules(p, { kind: 'llm', input: 'please drop table users' }).action).toBe('allow');
-    const inline = policy([rule({ input_pattern: '[Dd][Rr][Oo][Pp]', action: 'block' })], 'allow');
-    expect(matchRules(inline, { kind: 'llm', input: 'drop' }).action).toBe('block');
+    const inline = policy([rule({ input_pattern: '(?i)drop\\s+table', action: 'block' })], 'allow');
+    expect(matchRules(inline, { kind: 'llm', input: 'please Drop  Table users' }).action).toBe('block');
   });
 
-  it('tests a missing input as the text null', () => {
+  it('tests a missing input as the text null, and an empty object or array as nothing', () => {
     const p = policy([rule({ input_pattern: '^null$', action: 'review' })], 'allow');
     expect(matchRules(p, { kind: 'llm' }).action).toBe('review');
     expect(matchRules(p, { kind: 'llm', input: {} }).action).toBe('allow');
+    const any = policy([rule({ input_pattern: '', action: 'block' })], 'allow');
+    expect(matchRules(any, { kind: 'llm', input: [] }).action).toBe('allow');
+    expect(matchRules(any, { kind: 'llm', input: [''] }).action).toBe('block');
   });
 
-  it('gives the same answer whatever order the input keys came in', () => {
-    const p = policy([rule({ input_pattern: '"a":1,"b":2', action: 'block' })], 'allow');
-    expect(matchRules(p, { kind: 'llm', input: { b: 2, a: 1 } }).action).toBe('block');
-    expect(matchRules(p, { kind: 'llm', input: { a: 1, b: 2 } }).action).toBe('block');
+  it('sees past any padding: a key that sorts first and thousands of 9e20 do not hide the command', () => {
+    const p = policy([rule({ tool: 'shell.*', input_pattern: 'rm\\s+-rf', action: 'block', reason: 'destructive command' })], 'allow');
+    // 64 Ki of 9e20 re-serialises to over 270 Ki characters, which pushed the command past the old 64 Ki cut.
+    const frameText = `{"!":[${Array.from({ length: 13000 }, () => '9e20').join(',')}],"cmd":"rm -rf /srv/prod"}`;
+    expect(frameText.length).toBeLessThan(64 * 1024);
+    const match = matchRules(p, { kind: 'tool', tool: 'shell.exec', input: JSON.parse(frameText) });
+    expect(match).toMatchObject({ action: 'block', reason: 'destructive command' });
   });
 
-  it(`looks only at the first ${MAX_PATTERN_INPUT_CHARS} characters of the input text`, () => {
+  it('sees the end of an input near the frame limit', () => {
+    const p = policy([rule({ input_pattern: 'rm\\s+-rf', action: 'block' })], 'allow');
+    const input = { a: 'x'.repeat(40000), b: Array.from({ length: 2000 }, (_, i) => `line ${i}`), z: { deep: ['rm -rf /'] } };
+    expect(JSON.stringify(input).length).toBeGreaterThan(60000);
+    expect(matchRules(p, { kind: 'tool', tool: 'shell.exec', input }).action).toBe('block');
+  });
+
+  it('refuses, never allows, an input whose texts are over the limit (review: a block in block mode)', () => {
     const p = policy([rule({ input_pattern: 'NEEDLE', action: 'block' })], 'allow');
-    const early = { a: 'NEEDLE', z: 'x'.repeat(MAX_PATTERN_INPUT_CHARS) };
-    const late = { a: 'x'.repeat(MAX_PATTERN_INPUT_CHARS), z: 'NEEDLE' };
-    expect(matchRules(p, { kind: 'llm', input: early }).action).toBe('block');
-    expect(matchRules(p, { kind: 'llm', input: late }).action).toBe('allow');
+    const big = { a: 'x'.repeat(MAX_INPUT_TEXT_CHARS), z: 'y' };
+    expect(matchRules(p, { kind: 'llm', input: big })).toEqual({
+      action: 'review',
+      reason: `input not evaluated: its keys and values are over ${MAX_INPUT_TEXT_CHARS} characters`,
+      rule: null,
+      timeoutDecision: 'block',
+    });
+    // A rule without a pattern decides without looking at the input.
+    const byTool = policy([rule({ tool: 'fs.read', action: 'allow' }), rule({ input_pattern: 'NEEDLE', action: 'block' })], 'block');
+    expect(matchRules(byTool, { kind: 'tool', tool: 'fs.read', input: big }).action).toBe('allow');
+  });
+
+  it('refuses an input when one test would cost more than the bound, before starting it', () => {
+    const heavy = '(?s).{0,900}Q';
+    const size = RE2JS.compile(heavy).programSize() + 16;
+    const p = policy([rule({ input_pattern: heavy, action: 'block' })], 'allow');
+    const fits = 'x'.repeat(Math.floor(MAX_TEST_WORK / size) - 1);
+    expect(matchRules(p, { kind: 'llm', input: fits }).action).toBe('allow');
+    expect(matchRules(p, { kind: 'llm', input: `${fits}xx` })).toMatchObject({ action: 'review', rule: null, timeoutDecision: 'block' });
+    expect(matchRules(p, { kind: 'llm', input: `${fits}xx` }).reason).toMatch(/^input not evaluated: a value of \d+ characters is too long for rule 0's input_pattern$/);
+  });
+
+  it('refuses an input whose tests run past the time budget', () => {
+    let clock = 0;
+    const now = () => (clock += 10);
+    const p = policy([rule({ input_pattern: 'nope', action: 'block' }), rule({ input_pattern: 'never', action: 'block' })], 'allow');
+    const input = { a: '1', b: '2', c: '3' };
+    expect(matchRules(p, { kind: 'llm', input }, { now, budgetMs: 1000 }).action).toBe('allow');
+    clock = 0;
+    expect(matchRules(p, { kind: 'llm', input }, { now, budgetMs: 45 })).toEqual({
+      action: 'review',
+      reason: 'input not evaluated: testing the rules took over 45 ms',
+      rule: null,
+      timeoutDecision: 'block',
+    });
+    // A match found by the test that ran past the budget still stands: it is an answer.
+    clock = 0;
+    const found = policy([rule({ input_pattern: '^1$', action: 'block' })], 'allow');
+    expect(matchRules(found, { kind: 'llm', input: ['1'] }, { now, budgetMs: 5 }).action).toBe('block');
+  });
+
+  it('fails closed on a stored pattern that does not compile: it matches if it blocks or reviews, never if it allows', () => {
+    const broken = [rule({ input_pattern: '(a)\\1', action: 'allow' }), rule({ tool: 'shell.*', input_pattern: 'rm(?= -rf)', action: 'block' })];
+    const p = policy(broken, 'allow');
+    expect(p.rules.map((r) => r.patternError !== null)).toEqual([true, true]);
+    expect(matchRules(p, { kind: 'tool', tool: 'shell.exec', input: { cmd: 'ls' } })).toMatchObject({
+      action: 'block',
+      reason: "rule 1's input_pattern cannot be evaluated, so it is taken to match",
+      rule: { position: 1 },
+    });
+    // Its other fields still apply.
+    expect(matchRules(p, { kind: 'tool', tool: 'fs.read', input: { cmd: 'aa' } })).toEqual({ action: 'allow', reason: 'default action', rule: null });
   });
 
   it('compiles globs and patterns once, when the policy is compiled', () => {
     const p = policy([rule({ tool: 'shell.*', input_pattern: 'rm', action: 'block' })]);
-    expect(p.rules[0].toolMatcher).toBeInstanceOf(RegExp);
-    expect(p.rules[0].inputMatcher).toBeInstanceOf(RegExp);
-    const toolMatcher = p.rules[0].toolMatcher;
+    expect(p.rules[0].toolMatcher).toBeInstanceOf(ToolGlob);
+    expect(p.rules[0].inputMatcher).toBeInstanceOf(RE2JS);
+    const { toolMatcher, inputMatcher } = p.rules[0];
     matchRules(p, { kind: 'tool', tool: 'shell.exec', input: 'rm' });
     expect(p.rules[0].toolMatcher).toBe(toolMatcher);
+    expect(p.rules[0].inputMatcher).toBe(inputMatcher);
   });
 
   it('orders rules by position when compiling', () => {

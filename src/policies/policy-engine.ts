@@ -1,4 +1,5 @@
-import { canonicalJson, type PolicyEvent } from './canonical-event.js';
+import { RE2JS } from 're2js';
+import { type PolicyEvent, inputTexts } from './canonical-event.js';
 
 export type RuleAction = 'allow' | 'block' | 'review';
 
@@ -9,7 +10,7 @@ export interface RuleSnapshot {
   kind: 'tool' | 'llm' | null;
   /** Glob over the tool name: `*` any run of characters (dots included), `?` one character, anchored. */
   tool: string | null;
-  /** JavaScript regular expression (no flags) tested against the event input's canonical JSON text. */
+  /** RE2 regular expression (no flags), tested against each key and scalar of the event's input (see `inputTexts`). */
   input_pattern: string | null;
   action: RuleAction;
   reason: string | null;
@@ -19,8 +20,10 @@ export interface RuleSnapshot {
 /** A rule with its glob and pattern compiled once, when the policy is loaded. */
 export interface CompiledRule {
   snapshot: RuleSnapshot;
-  toolMatcher: RegExp | null;
-  inputMatcher: RegExp | null;
+  toolMatcher: ToolGlob | null;
+  inputMatcher: RE2JS | null;
+  /** Why a stored pattern does not compile (saved under older rules); such a rule fails closed, see `matchRules`. */
+  patternError: string | null;
 }
 
 export interface CompiledPolicy {
@@ -37,6 +40,8 @@ export interface RuleMatch {
   action: RuleAction;
   reason: string;
   rule: RuleSnapshot | null;
+  /** Set when the rules could not be evaluated: a review of such an event must not be allowed by its expiry. */
+  timeoutDecision?: 'block';
 }
 
 export interface PolicySettings {
@@ -49,38 +54,95 @@ export interface PolicySettings {
 }
 
 /**
- * Input patterns see at most this many characters (UTF-16 code units) of the input's canonical JSON: the first 64 Ki.
- * It bounds the work one event can cost. A pattern meant to catch something past that point does not see it; put
- * such checks on fields that sort early, or keep inputs small. (Patterns are admin-written; the cap bounds the text,
- * not a pattern's own backtracking.)
+ * The characters of keys and values one event's patterns may test in all (UTF-16 code units, each distinct text
+ * counted once). An input with more is not evaluated but refused (see `matchRules`); no part of it goes untested.
+ * Only reachable with ARBITER_WS_MAX_FRAME_BYTES raised: a 64 KiB frame holds at most about 280 Ki characters.
  */
-export const MAX_PATTERN_INPUT_CHARS = 64 * 1024;
+export const MAX_INPUT_TEXT_CHARS = 1024 * 1024;
+
+/** A pattern may compile to at most this many RE2 instructions (`x{1000}` is 1,002), checked when rules are saved. */
+export const MAX_PATTERN_PROGRAM_SIZE = 2000;
 
 /**
- * The glob as an anchored regular expression: `*` → any run of characters, `?` → one character (a whole code point);
- * everything else literal.
+ * The most work one test of one pattern against one text may cost: (program size + 16) × (text length + 1). RE2 runs
+ * in time linear in both (measured worst case about 9 ns per unit here, so ~70 ms), but one test cannot be stopped
+ * midway, so a test above this is not started. E.g. a 64 Ki-character value can be tested by a pattern of up to 106
+ * instructions; a 2,000-instruction pattern by values up to 3,900 characters.
  */
-export function globToRegExp(glob: string): RegExp {
-  let source = '';
-  for (const ch of glob) {
-    if (ch === '*') source += '[\\s\\S]*';
-    else if (ch === '?') source += '[\\s\\S]';
-    else source += ch.replace(/[\\^$.|+()[\]{}/]/g, '\\$&');
+export const MAX_TEST_WORK = 8_000_000;
+
+/** Measured time one event's pattern tests may take in all, checked between tests; past it the event is refused. */
+export const MATCH_BUDGET_MS = 100;
+
+/**
+ * A tool glob, matched without regular expressions: `*` any run of characters, `?` one character (a whole code
+ * point), everything else literal, anchored to the whole name. A RegExp built from `*a*a*a*a*b` backtracks for tens of
+ * seconds over a 200-character tool name; this takes at most glob × name steps.
+ */
+export class ToolGlob {
+  private readonly glob: string[];
+
+  constructor(readonly source: string) {
+    this.glob = [...source];
   }
-  return new RegExp(`^${source}$`, 'u');
+
+  test(name: string): boolean {
+    const glob = this.glob;
+    const text = [...name];
+    let g = 0;
+    let t = 0;
+    // Where the last `*` was, and the text position it is taken to cover up to: on a mismatch that `*` takes one more
+    // character. Earlier stars never need revisiting (the classic greedy wildcard match).
+    let star = -1;
+    let starText = 0;
+    while (t < text.length) {
+      if (g < glob.length && (glob[g] === '?' || (glob[g] !== '*' && glob[g] === text[t]))) {
+        g++;
+        t++;
+      } else if (g < glob.length && glob[g] === '*') {
+        star = g++;
+        starText = t;
+      } else if (star >= 0) {
+        g = star + 1;
+        t = ++starText;
+      } else {
+        return false;
+      }
+    }
+    while (g < glob.length && glob[g] === '*') g++;
+    return g === glob.length;
+  }
 }
 
-/** Throws a SyntaxError when `pattern` is not a valid JavaScript regular expression. */
-export function compileInputPattern(pattern: string): RegExp {
-  return new RegExp(pattern);
+/**
+ * Compiles an input pattern with RE2 (linear-time matching: no lookaround, no backreferences). Throws an Error saying
+ * why when RE2 cannot compile it or it is over MAX_PATTERN_PROGRAM_SIZE instructions.
+ */
+export function compileInputPattern(pattern: string): RE2JS {
+  let compiled: RE2JS;
+  try {
+    compiled = RE2JS.compile(pattern);
+  } catch (err) {
+    // RE2JS says e.g. "error parsing regexp: invalid or unsupported Perl syntax: `(?=`".
+    const message = (err as Error).message.replace(/^error parsing regexp: /, '');
+    throw new Error(`${message} (patterns are RE2 syntax: no lookaround, no backreferences)`);
+  }
+  const size = compiled.programSize();
+  if (size > MAX_PATTERN_PROGRAM_SIZE) throw new Error(`too complex: it compiles to ${size} instructions, at most ${MAX_PATTERN_PROGRAM_SIZE}`);
+  return compiled;
 }
 
 export function compileRule(snapshot: RuleSnapshot): CompiledRule {
-  return {
-    snapshot,
-    toolMatcher: snapshot.tool === null ? null : globToRegExp(snapshot.tool),
-    inputMatcher: snapshot.input_pattern === null ? null : compileInputPattern(snapshot.input_pattern),
-  };
+  let inputMatcher: RE2JS | null = null;
+  let patternError: string | null = null;
+  if (snapshot.input_pattern !== null) {
+    try {
+      inputMatcher = compileInputPattern(snapshot.input_pattern);
+    } catch (err) {
+      patternError = (err as Error).message;
+    }
+  }
+  return { snapshot, toolMatcher: snapshot.tool === null ? null : new ToolGlob(snapshot.tool), inputMatcher, patternError };
 }
 
 /** Compiles a project's settings and its rules (in `position` order) into what `matchRules` runs. */
@@ -93,22 +155,63 @@ function ruleReason(rule: RuleSnapshot): string {
   return rule.reason ?? `matched rule ${rule.position}`;
 }
 
+/** Refused, never allowed: `review` is a block in block mode and a review that expires as a block in hitl mode. */
+function tooCostly(why: string): RuleMatch {
+  return { action: 'review', reason: `input not evaluated: ${why}`, rule: null, timeoutDecision: 'block' };
+}
+
+export interface MatchOptions {
+  /** Milliseconds, monotonic; tests pass their own clock. */
+  now?: () => number;
+  budgetMs?: number;
+}
+
+const monotonicNow = (): number => performance.now();
+
 /**
  * What the rules say about `event`. A rule matches when every field it sets matches: `kind` equal; the `tool` glob
  * matches the whole tool name (an event without a tool never matches a rule that sets one); the input pattern finds a
- * match in the input's canonical JSON (capped at MAX_PATTERN_INPUT_CHARS; pass `inputJson` when it is already
- * computed). First match wins; no match → the default.
+ * match in at least one of the input's keys and scalars (`inputTexts`). First match wins; no match → the default.
+ *
+ * Fails closed. A rule whose stored pattern does not compile matches if it blocks or reviews, and never if it
+ * allows. An input whose texts pass MAX_INPUT_TEXT_CHARS, a test above MAX_TEST_WORK, or tests running past the time
+ * budget stop evaluation with a `review` (see `tooCostly`), never the default.
  */
-export function matchRules(policy: CompiledPolicy, event: PolicyEvent, inputJson?: string): RuleMatch {
-  let inputText: string | undefined;
-  for (const { snapshot, toolMatcher, inputMatcher } of policy.rules) {
+export function matchRules(policy: CompiledPolicy, event: PolicyEvent, options: MatchOptions = {}): RuleMatch {
+  const now = options.now ?? monotonicNow;
+  const budgetMs = options.budgetMs ?? MATCH_BUDGET_MS;
+  let texts: Set<string> | null | undefined;
+  let started = 0;
+  for (const { snapshot, toolMatcher, inputMatcher, patternError } of policy.rules) {
     if (snapshot.kind !== null && snapshot.kind !== event.kind) continue;
     if (toolMatcher) {
       if (event.tool === null || event.tool === undefined || !toolMatcher.test(event.tool)) continue;
     }
+    if (patternError !== null) {
+      if (snapshot.action === 'allow') continue;
+      return { action: snapshot.action, reason: `rule ${snapshot.position}'s input_pattern cannot be evaluated, so it is taken to match`, rule: snapshot };
+    }
     if (inputMatcher) {
-      inputText ??= (inputJson ?? canonicalJson(event.input ?? null)).slice(0, MAX_PATTERN_INPUT_CHARS);
-      if (!inputMatcher.test(inputText)) continue;
+      if (texts === undefined) {
+        // Collecting is linear in the frame, which the WebSocket limits bound; the budget is for the tests.
+        texts = inputTexts(event.input ?? null, MAX_INPUT_TEXT_CHARS);
+        started = now();
+      }
+      if (texts === null) return tooCostly(`its keys and values are over ${MAX_INPUT_TEXT_CHARS} characters`);
+      const size = inputMatcher.programSize() + 16;
+      let found = false;
+      for (const text of texts) {
+        if (size * (text.length + 1) > MAX_TEST_WORK) {
+          return tooCostly(`a value of ${text.length} characters is too long for rule ${snapshot.position}'s input_pattern`);
+        }
+        found = inputMatcher.test(text);
+        if (now() - started > budgetMs) {
+          if (found) break;
+          return tooCostly(`testing the rules took over ${budgetMs} ms`);
+        }
+        if (found) break;
+      }
+      if (!found) continue;
     }
     return { action: snapshot.action, reason: ruleReason(snapshot), rule: snapshot };
   }

@@ -276,7 +276,7 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
     const policyEvent = { kind: frame.kind, tool: frame.tool ?? null, input: frame.input };
     const inputJson = canonicalJson(frame.input ?? null);
     const inputSha256 = eventInputSha256(policyEvent, inputJson);
-    const match = matchRules(policy, policyEvent, inputJson);
+    const match = matchRules(policy, policyEvent);
     const outcome = applyMode(policy, match);
     const record = { sessionId: session.id, projectId: session.projectId, epoch: session.epoch, frame, inputSha256, ruleAction: match.action, rule: match.rule };
     let result: RecordOutcome;

@@ -37,4 +37,10 @@ describe('applyMode', () => {
     expect(applyMode(policy('hitl', 'allow'), strict)).toMatchObject({ kind: 'review', timeoutDecision: 'block' });
     expect(applyMode(policy('hitl'), block)).toEqual({ kind: 'verdict', decision: 'block', reason: 'no network' });
   });
+
+  it('lets an unevaluated input expire as a block whatever the project and rule say', () => {
+    const unevaluated: RuleMatch = { action: 'review', reason: 'input not evaluated: too large', rule: null, timeoutDecision: 'block' };
+    expect(applyMode(policy('hitl', 'allow'), unevaluated)).toMatchObject({ kind: 'review', timeoutDecision: 'block' });
+    expect(applyMode(policy('block', 'allow'), unevaluated)).toMatchObject({ kind: 'verdict', decision: 'block' });
+  });
 });

@@ -17,7 +17,7 @@ export function applyMode(policy: CompiledPolicy, match: RuleMatch): ModeOutcome
       return {
         kind: 'review',
         reason: match.reason,
-        timeoutDecision: match.rule?.timeout_decision ?? policy.timeoutDecision,
+        timeoutDecision: match.timeoutDecision ?? match.rule?.timeout_decision ?? policy.timeoutDecision,
         timeoutSeconds: policy.reviewTimeoutSeconds,
       };
     }

@@ -82,7 +82,7 @@ describe('GET/PUT /api/projects/:id/rules', () => {
     const res = await http.put(`/api/projects/${project.id}/rules`, body, { token: admin.token });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_failed');
-    expect(res.body.error.message).toMatch(/^rules\[3\]\.input_pattern: not a valid regular expression \(.+\)$/);
+    expect(res.body.error.message).toMatch(/^rules\[3\]\.input_pattern: not a valid pattern: missing closing \): `\(unclosed` \(patterns are RE2 syntax: .+\)$/);
     const after = await http.get(`/api/projects/${project.id}/rules`, { token: admin.token });
     expect(after.body.default_action).toBe('allow');
     expect(after.body.rules).toHaveLength(1);
