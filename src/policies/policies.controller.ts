@@ -1,10 +1,10 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Put } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { actorOf } from '../audit/audit.service.js';
 import { CurrentUser, Roles } from '../auth/auth.decorators.js';
 import type { UserPrincipal } from '../auth/principal.js';
 import { type RequestContext, ReqContext } from '../infra/http/request-context.js';
-import { type PolicyView, PutPolicyDto } from './dto/policy.dto.js';
+import { PolicyView, PutPolicyDto } from './dto/policy.dto.js';
 import { PoliciesService } from './policies.service.js';
 
 @ApiTags('policies')
@@ -15,6 +15,7 @@ export class PoliciesController {
   /** Readable by every signed-in person (viewer, reviewer, admin): reviewers need to see why events are held. */
   @ApiOperation({ summary: "A project's default action and ordered rules (any signed-in user)" })
   @Get(':id/rules')
+  @ApiOkResponse({ type: PolicyView })
   get(@Param('id', new ParseUUIDPipe()) projectId: string): Promise<PolicyView> {
     return this.policies.get(projectId);
   }
@@ -22,6 +23,7 @@ export class PoliciesController {
   @ApiOperation({ summary: "Replaces a project's default action and all its rules at once (admins)" })
   @Roles('admin')
   @Put(':id/rules')
+  @ApiOkResponse({ type: PolicyView })
   replace(
     @Param('id', new ParseUUIDPipe()) projectId: string,
     @Body() body: PutPolicyDto,

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AgentSessionsService } from './agent-sessions.service.js';
-import { ListAgentSessionsQuery } from './dto/agent-session.dto.js';
+import { AgentSessionDetailView, AgentSessionPage, ListAgentSessionsQuery } from './dto/agent-session.dto.js';
 
 /** Any signed-in person may read sessions (viewers included), like the rest of the dashboard's read routes. */
 @ApiTags('sessions')
@@ -10,12 +10,14 @@ export class AgentSessionsController {
   constructor(private readonly sessions: AgentSessionsService) {}
 
   @Get()
+  @ApiOkResponse({ type: AgentSessionPage })
   @ApiOperation({ summary: 'Agent sessions, newest first; `connected` says whether a live connection holds it now' })
   list(@Query() query: ListAgentSessionsQuery) {
     return this.sessions.list(query.project, query.cursor, query.limit);
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: AgentSessionDetailView })
   @ApiOperation({ summary: 'One session with its latest 100 events, their verdicts and reviews' })
   get(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.sessions.get(id);

@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { Public } from '../auth/auth.decorators.js';
 import { AppError } from '../infra/errors/error-catalogue.js';
 import { type RequestContext, ReqContext } from '../infra/http/request-context.js';
-import { PublicShareStateView, type Transcript } from './dto/share.dto.js';
+import { PublicShareStateView, Transcript } from './dto/share.dto.js';
 import { PUBLIC_SHARE_HEADERS, renderSharePage } from './share-page.js';
 import { PublicSharesService } from './public-shares.service.js';
 
@@ -30,6 +30,7 @@ export class PublicSharesController {
   /** Uses one view and returns the transcript; 410 expired | view_limit_reached | revoked when it cannot. */
   @Post('api/public/shares/:token/views')
   @HttpCode(200)
+  @ApiOkResponse({ type: Transcript })
   async view(@Param('token') token: string, @ReqContext() ctx: RequestContext, @Res({ passthrough: true }) res: Response): Promise<Transcript> {
     res.set(PUBLIC_SHARE_HEADERS);
     return this.shares.view(token, ctx);

@@ -4,7 +4,7 @@ import { CurrentUser, Roles } from '../auth/auth.decorators.js';
 import type { UserPrincipal } from '../auth/principal.js';
 import { PageQuery } from '../infra/http/pagination.js';
 import { type RequestContext, ReqContext } from '../infra/http/request-context.js';
-import { CreateShareDto, CreatedShareView, ShareLinkView } from './dto/share.dto.js';
+import { CreateShareDto, CreatedShareView, ShareLinkPage, ShareLinkView, ShareViewLogPage } from './dto/share.dto.js';
 import { ShareLinksService } from './share-links.service.js';
 
 /** Share links as signed-in dashboard users see them; see ShareLinksService for who may do what. */
@@ -22,6 +22,7 @@ export class SharesController {
   }
 
   @Get('sessions/:id/shares')
+  @ApiOkResponse({ type: ShareLinkPage })
   list(@Param('id', new ParseUUIDPipe()) sessionId: string, @Query() query: PageQuery) {
     return this.shares.listForSession(sessionId, query.cursor, query.limit);
   }
@@ -42,6 +43,7 @@ export class SharesController {
 
   /** Creator or admin: who opened the transcript, newest first. */
   @Get('shares/:id/views')
+  @ApiOkResponse({ type: ShareViewLogPage })
   views(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: PageQuery, @CurrentUser() user: UserPrincipal) {
     return this.shares.listViews(id, user, query.cursor, query.limit);
   }

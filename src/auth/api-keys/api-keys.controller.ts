@@ -1,10 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { actorOf } from '../../audit/audit.service.js';
 import { PageQuery } from '../../infra/http/pagination.js';
 import { type RequestContext, ReqContext } from '../../infra/http/request-context.js';
 import { AllowApiKey, CurrentPrincipal, CurrentUser, Roles } from '../auth.decorators.js';
+import { WhoAmIApiKey, WhoAmIUser } from '../dto/auth.dto.js';
 import type { Principal, UserPrincipal } from '../principal.js';
 import { ApiKeyPage, ApiKeysService, CreatedApiKey } from './api-keys.service.js';
 
@@ -53,7 +54,14 @@ export class ApiKeysController {
   @AllowApiKey()
   @Get('sdk/whoami')
   @ApiOperation({ summary: 'Which API key (and project) or which user is calling' })
-  whoami(@CurrentPrincipal() principal: Principal) {
+  @ApiExtraModels(WhoAmIUser, WhoAmIApiKey)
+  @ApiOkResponse({
+    schema: {
+      oneOf: [{ $ref: getSchemaPath(WhoAmIUser) }, { $ref: getSchemaPath(WhoAmIApiKey) }],
+      discriminator: { propertyName: 'kind', mapping: { user: getSchemaPath(WhoAmIUser), api_key: getSchemaPath(WhoAmIApiKey) } },
+    },
+  })
+  whoami(@CurrentPrincipal() principal: Principal): WhoAmIUser | WhoAmIApiKey {
     if (principal.kind !== 'api_key') return { kind: 'user', user_id: principal.userId };
     return { kind: 'api_key', api_key_id: principal.apiKeyId, project_id: principal.projectId };
   }

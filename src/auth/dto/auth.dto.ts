@@ -55,3 +55,21 @@ export class LoginResponse {
   @ApiProperty({ type: SignedInUser })
   user!: SignedInUser;
 }
+
+/** `GET /api/sdk/whoami` for a signed-in person. */
+export class WhoAmIUser {
+  @ApiProperty({ enum: ['user'] })
+  kind!: 'user';
+  @ApiProperty({ format: 'uuid' })
+  user_id!: string;
+}
+
+/** `GET /api/sdk/whoami` for an SDK API key. */
+export class WhoAmIApiKey {
+  @ApiProperty({ enum: ['api_key'] })
+  kind!: 'api_key';
+  @ApiProperty({ format: 'uuid' })
+  api_key_id!: string;
+  @ApiProperty({ format: 'uuid' })
+  project_id!: string;
+}

@@ -1,8 +1,9 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { Public } from '../http/public.decorator.js';
 import { AppError } from '../errors/error-catalogue.js';
+import { LivenessView, ReadinessCheckView, ReadinessView } from './dto/health.dto.js';
 import { ReadinessIndicators } from './readiness.service.js';
 
 @ApiTags('operations')
@@ -16,6 +17,7 @@ export class HealthController {
 
   /** Liveness: the process answers. It never touches the database, so a database outage does not restart us. */
   @Get('healthz')
+  @ApiOkResponse({ type: LivenessView })
   healthz(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -23,6 +25,8 @@ export class HealthController {
   /** Readiness: send traffic here only when the database is reachable and fully migrated. */
   @Get('readyz')
   @HealthCheck()
+  @ApiExtraModels(ReadinessCheckView)
+  @ApiOkResponse({ type: ReadinessView })
   async readyz(): Promise<HealthCheckResult> {
     try {
       return await this.health.check([

@@ -16,6 +16,7 @@ export class PolicyRuleDto {
   kind?: (typeof EVENT_KINDS)[number] | null;
 
   @ApiPropertyOptional({
+    type: String,
     example: 'shell.*',
     nullable: true,
     maxLength: 200,
@@ -29,6 +30,7 @@ export class PolicyRuleDto {
   tool?: string | null;
 
   @ApiPropertyOptional({
+    type: String,
     example: 'rm -rf',
     nullable: true,
     maxLength: 1000,
@@ -44,7 +46,7 @@ export class PolicyRuleDto {
   @IsIn(RULE_ACTIONS)
   action!: (typeof RULE_ACTIONS)[number];
 
-  @ApiPropertyOptional({ example: 'destructive command', nullable: true, maxLength: 500, description: 'Sent to the agent with the verdict' })
+  @ApiPropertyOptional({ type: String, example: 'destructive command', nullable: true, maxLength: 500, description: 'Sent to the agent with the verdict' })
   @IsOptional()
   @IsString()
   @MaxLength(500)
@@ -70,10 +72,33 @@ export class PutPolicyDto {
   rules!: PolicyRuleDto[];
 }
 
-export interface PolicyView {
-  project_id: string;
-  default_action: (typeof RULE_ACTIONS)[number];
-  rules: RuleSnapshot[];
-  /** The project's `updated_at`: it moves with every rules or settings change. */
-  updated_at: string;
+/** A stored rule as the API answers it: every field present, null where the rule does not set it. */
+export class PolicyRuleView implements RuleSnapshot {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ description: 'Its place in the policy, from 0; the first matching rule wins' })
+  position!: number;
+  @ApiProperty({ type: String, enum: EVENT_KINDS, nullable: true })
+  kind!: (typeof EVENT_KINDS)[number] | null;
+  @ApiProperty({ type: String, nullable: true })
+  tool!: string | null;
+  @ApiProperty({ type: String, nullable: true })
+  input_pattern!: string | null;
+  @ApiProperty({ enum: RULE_ACTIONS })
+  action!: (typeof RULE_ACTIONS)[number];
+  @ApiProperty({ type: String, nullable: true })
+  reason!: string | null;
+  @ApiProperty({ type: String, enum: TIMEOUT_DECISIONS, nullable: true })
+  timeout_decision!: (typeof TIMEOUT_DECISIONS)[number] | null;
+}
+
+export class PolicyView {
+  @ApiProperty({ format: 'uuid' })
+  project_id!: string;
+  @ApiProperty({ enum: RULE_ACTIONS })
+  default_action!: (typeof RULE_ACTIONS)[number];
+  @ApiProperty({ type: [PolicyRuleView] })
+  rules!: RuleSnapshot[];
+  @ApiProperty({ format: 'date-time', description: "The project's `updated_at`: it moves with every rules or settings change" })
+  updated_at!: string;
 }

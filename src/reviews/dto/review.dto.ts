@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { ANY_JSON } from '../../infra/http/api-schema.js';
 import { PageQuery } from '../../infra/http/pagination.js';
+import { PolicyRuleView } from '../../policies/dto/policy.dto.js';
 import type { RecentEventRow, ReviewDetailRow, ReviewRow } from '../reviews.repository.js';
 
 export const REVIEW_STATUSES = ['pending', 'approved', 'denied', 'expired'] as const;
@@ -104,7 +106,7 @@ export class ReviewEventView {
   kind!: string;
   @ApiProperty({ type: String, nullable: true })
   tool!: string | null;
-  @ApiProperty({ description: 'The full input as the agent sent it', nullable: true })
+  @ApiProperty({ ...ANY_JSON, nullable: true, description: 'The full input as the agent sent it' })
   input!: unknown;
   @ApiProperty({ type: String, nullable: true })
   agent_id!: string | null;
@@ -119,7 +121,7 @@ export class RecentEventView {
   kind!: string;
   @ApiProperty({ type: String, nullable: true })
   tool!: string | null;
-  @ApiProperty({ nullable: true })
+  @ApiProperty({ ...ANY_JSON, nullable: true })
   input!: unknown;
   @ApiProperty({ description: 'ISO-8601 UTC' })
   created_at!: string;
@@ -138,7 +140,7 @@ export class RecentEventView {
 export class ReviewDetailView extends ReviewView {
   @ApiProperty({ type: ReviewEventView })
   event!: ReviewEventView;
-  @ApiProperty({ type: 'object', nullable: true, additionalProperties: true, description: 'The rule that asked for review, as it was then' })
+  @ApiProperty({ type: PolicyRuleView, nullable: true, description: 'The rule that asked for review, as it was then' })
   rule!: unknown;
   @ApiProperty({ type: [RecentEventView], description: "The session's events before this one, oldest first (up to 20)" })
   recent_events!: RecentEventView[];

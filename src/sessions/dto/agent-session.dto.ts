@@ -1,5 +1,6 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsUUID } from 'class-validator';
+import { ANY_JSON } from '../../infra/http/api-schema.js';
 import { PageQuery } from '../../infra/http/pagination.js';
 
 export class ListAgentSessionsQuery extends PageQuery {
@@ -9,27 +10,74 @@ export class ListAgentSessionsQuery extends PageQuery {
   project?: string;
 }
 
-export interface AgentSessionView {
-  id: string;
-  project_id: string;
-  api_key_id: string;
-  /** The client's own label for the session (its `session_id`). */
-  external_id: string;
-  agent_id: string | null;
-  source: string | null;
-  created_at: string;
-  last_seen_at: string;
-  /** A live connection holds the session's lease right now (on some instance). */
-  connected: boolean;
+export class AgentSessionView {
+  @ApiProperty({ format: 'uuid', description: 'The server-owned session id' })
+  id!: string;
+  @ApiProperty({ format: 'uuid' })
+  project_id!: string;
+  @ApiProperty({ format: 'uuid' })
+  api_key_id!: string;
+  @ApiProperty({ description: "The agent's own label for the session (its login `session_id`)" })
+  external_id!: string;
+  @ApiProperty({ type: String, nullable: true })
+  agent_id!: string | null;
+  @ApiProperty({ type: String, nullable: true })
+  source!: string | null;
+  @ApiProperty({ format: 'date-time' })
+  created_at!: string;
+  @ApiProperty({ format: 'date-time' })
+  last_seen_at!: string;
+  @ApiProperty({ description: "A live connection holds the session's lease right now (on some instance)" })
+  connected!: boolean;
 }
 
-export interface AgentEventView {
-  event_id: string;
-  kind: string;
-  tool: string | null;
-  input: unknown;
-  rule_action: string;
-  created_at: string;
-  verdict: { decision: string; reason: string; source: string; review_id: string | null; acked: boolean } | null;
-  review: { id: string; status: string } | null;
+export class AgentSessionPage {
+  @ApiProperty({ type: [AgentSessionView] })
+  items!: AgentSessionView[];
+  @ApiProperty({ type: String, nullable: true })
+  next_cursor!: string | null;
+}
+
+export class AgentEventVerdictView {
+  @ApiProperty({ enum: ['allow', 'block'] })
+  decision!: string;
+  @ApiProperty()
+  reason!: string;
+  @ApiProperty({ enum: ['policy', 'review', 'timeout'] })
+  source!: string;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
+  review_id!: string | null;
+  @ApiProperty({ description: 'The agent acknowledged it' })
+  acked!: boolean;
+}
+
+export class AgentEventReviewView {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+  @ApiProperty({ enum: ['pending', 'approved', 'denied', 'expired'] })
+  status!: string;
+}
+
+export class AgentEventView {
+  @ApiProperty()
+  event_id!: string;
+  @ApiProperty({ enum: ['tool', 'llm'] })
+  kind!: string;
+  @ApiProperty({ type: String, nullable: true })
+  tool!: string | null;
+  @ApiProperty({ ...ANY_JSON, nullable: true, description: 'The input as the agent sent it' })
+  input!: unknown;
+  @ApiProperty({ enum: ['allow', 'block', 'review'], description: 'What the rules said' })
+  rule_action!: string;
+  @ApiProperty({ format: 'date-time' })
+  created_at!: string;
+  @ApiProperty({ type: AgentEventVerdictView, nullable: true })
+  verdict!: AgentEventVerdictView | null;
+  @ApiProperty({ type: AgentEventReviewView, nullable: true })
+  review!: AgentEventReviewView | null;
+}
+
+export class AgentSessionDetailView extends AgentSessionView {
+  @ApiProperty({ type: [AgentEventView], description: 'Its latest events (up to 100), oldest first' })
+  events!: AgentEventView[];
 }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { ANY_JSON } from '../../infra/http/api-schema.js';
 import type { ShareRow, ShareViewRow } from '../share-links.repository.js';
 
 export const DEFAULT_EXPIRES_IN_SECONDS = 7 * 86400;
@@ -15,7 +16,7 @@ export class CreateShareDto {
   @Max(MAX_EXPIRES_IN_SECONDS, { message: `must be at most ${MAX_EXPIRES_IN_SECONDS} seconds (90 days)` })
   expires_in_seconds?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_VIEWS_LIMIT, nullable: true, description: 'Transcript views the link allows; omitted or null means no limit' })
+  @ApiPropertyOptional({ type: Number, minimum: 1, maximum: MAX_VIEWS_LIMIT, nullable: true, description: 'Transcript views the link allows; omitted or null means no limit' })
   @IsOptional()
   @IsInt({ message: 'must be a whole number' })
   @Min(1, { message: 'must be at least 1' })
@@ -101,23 +102,61 @@ export function publicShareStateView(row: ShareRow): PublicShareStateView {
   return { state: shareState(row), expires_at: row.expires_at.toISOString(), remaining_views: remainingViews(row) };
 }
 
-export interface TranscriptEvent {
-  event_id: string;
-  kind: string;
-  tool: string | null;
-  agent_id: string | null;
-  /** With the project's redact_keys replaced by "[redacted]". */
-  input: unknown;
-  created_at: string;
-  verdict: { decision: string; reason: string; source: string; created_at: string } | null;
-  review: { status: string; decided_at: string | null } | null;
+export class ShareLinkPage {
+  @ApiProperty({ type: [ShareLinkView] }) items!: ShareLinkView[];
+  @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
 }
 
-export interface Transcript {
-  project: { name: string };
-  session: { label: string; agent_id: string | null; source: string | null; created_at: string };
-  share: { expires_at: string; max_views: number | null; view_count: number; remaining_views: number | null };
-  events: TranscriptEvent[];
-  /** True when the session has more events than a transcript carries. */
-  truncated: boolean;
+export class ShareViewLogPage {
+  @ApiProperty({ type: [ShareViewLogItem] }) items!: ShareViewLogItem[];
+  @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
+}
+
+export class TranscriptVerdict {
+  @ApiProperty({ enum: ['allow', 'block'] }) decision!: string;
+  @ApiProperty() reason!: string;
+  @ApiProperty({ enum: ['policy', 'review', 'timeout'] }) source!: string;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+}
+
+export class TranscriptReview {
+  @ApiProperty({ enum: ['pending', 'approved', 'denied', 'expired'] }) status!: string;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) decided_at!: string | null;
+}
+
+export class TranscriptEvent {
+  @ApiProperty() event_id!: string;
+  @ApiProperty({ enum: ['tool', 'llm'] }) kind!: string;
+  @ApiProperty({ type: String, nullable: true }) tool!: string | null;
+  @ApiProperty({ type: String, nullable: true }) agent_id!: string | null;
+  @ApiProperty({ ...ANY_JSON, nullable: true, description: 'The input, with the values of the project\'s redact_keys replaced by "[redacted]"' }) input!: unknown;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ type: TranscriptVerdict, nullable: true }) verdict!: TranscriptVerdict | null;
+  @ApiProperty({ type: TranscriptReview, nullable: true }) review!: TranscriptReview | null;
+}
+
+export class TranscriptProject {
+  @ApiProperty() name!: string;
+}
+
+export class TranscriptSession {
+  @ApiProperty({ description: "The agent's own label for the session" }) label!: string;
+  @ApiProperty({ type: String, nullable: true }) agent_id!: string | null;
+  @ApiProperty({ type: String, nullable: true }) source!: string | null;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+}
+
+export class TranscriptShare {
+  @ApiProperty({ format: 'date-time' }) expires_at!: string;
+  @ApiProperty({ type: Number, nullable: true }) max_views!: number | null;
+  @ApiProperty() view_count!: number;
+  @ApiProperty({ type: Number, nullable: true }) remaining_views!: number | null;
+}
+
+export class Transcript {
+  @ApiProperty({ type: TranscriptProject }) project!: TranscriptProject;
+  @ApiProperty({ type: TranscriptSession }) session!: TranscriptSession;
+  @ApiProperty({ type: TranscriptShare }) share!: TranscriptShare;
+  @ApiProperty({ type: [TranscriptEvent] }) events!: TranscriptEvent[];
+  @ApiProperty({ description: 'True when the session has more events than a transcript carries' }) truncated!: boolean;
 }
