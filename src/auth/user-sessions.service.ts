@@ -6,7 +6,9 @@ import { ARBITER_CONFIG } from '../infra/config/config.module.js';
 import type { ArbiterConfig } from '../infra/config/config.js';
 import { randomToken, sha256Hex } from '../infra/crypto/tokens.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
+import { notifyOnCommit } from '../infra/notify/notify-channel.js';
 import type { UserPrincipal } from './principal.js';
+import { signInsEndedChannel } from './sign-ins-ended.js';
 
 interface LiveSessionRow {
   session_id: string;
@@ -120,6 +122,7 @@ export class UserSessionsService {
     await this.prisma.$transaction(async (tx) => {
       const { count } = await tx.userSession.deleteMany({ where: { id: principal.sessionId } });
       if (count === 0) return;
+      await notifyOnCommit(tx, signInsEndedChannel, { user_id: principal.userId });
       await this.audit.record(
         { actor: { type: 'user', id: principal.userId }, action: 'auth.logout', target: { type: 'user', id: principal.userId }, details: { session_id: principal.sessionId }, requestId },
         tx,
@@ -135,6 +138,7 @@ export class UserSessionsService {
   /** Ends every session of the user, except `keepSessionId` when given. */
   async endAllOf(userId: string, keepSessionId?: string, tx: Prisma.TransactionClient = this.prisma): Promise<number> {
     const { count } = await tx.userSession.deleteMany({ where: { userId, ...(keepSessionId ? { id: { not: keepSessionId } } : {}) } });
+    if (count > 0) await notifyOnCommit(tx, signInsEndedChannel, { user_id: userId });
     return count;
   }
 }

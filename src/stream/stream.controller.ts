@@ -60,17 +60,22 @@ export class StreamController {
     const conn = new SseConnection(res, start, this.access.projectFilter(user));
     const unsubscribe = this.hub.subscribe(conn);
     const keepalive = setInterval(() => conn.write(': keep-alive\n\n'), KEEPALIVE_MS);
-    const recheck = setInterval(() => {
+    const recheckSignIn = () =>
       this.access.stillSignedIn(user).then(
         (ok) => {
           if (!ok) conn.end();
         },
         (err: Error) => this.logger.warn(`re-checking a stream's sign-in failed: ${err.message}`),
       );
-    }, RECHECK_SIGN_IN_MS);
+    const recheck = setInterval(recheckSignIn, RECHECK_SIGN_IN_MS);
+    // Sign-out, password change and disable end the feed at once (announced from any instance); the periodic check
+    // catches expiry. Checked once more now: an ending announced between the guard's check and this watch went unheard.
+    const unwatch = this.access.watch(user, () => conn.end());
+    void recheckSignIn();
     const cleanup = () => {
       clearInterval(keepalive);
       clearInterval(recheck);
+      unwatch();
       unsubscribe();
       conn.markClosed();
     };

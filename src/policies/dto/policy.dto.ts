@@ -34,7 +34,8 @@ export class PolicyRuleDto {
     example: 'rm -rf',
     nullable: true,
     maxLength: 1000,
-    description: "JavaScript regular expression (no flags), tested against the event's input as canonical JSON text (sorted keys, no whitespace; its first 64 Ki characters)",
+    description:
+      "RE2 regular expression (no lookaround or backreferences; at most 2,000 instructions), tested unanchored against each of the input's keys, string values (decoded) and other scalars, at any depth; the rule matches when any one of them matches",
   })
   @IsOptional()
   @IsString()
