@@ -17,6 +17,7 @@ import { SharesModule } from './shares/shares.module.js';
 import { ReviewsModule } from './reviews/reviews.module.js';
 import { StreamModule } from './stream/stream.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 
 @Module({})
 export class AppModule {
@@ -41,6 +42,7 @@ export class AppModule {
         StreamModule,
         WebhooksModule,
         ReviewsModule,
+        DashboardModule,
       ],
     };
   }
