@@ -6,9 +6,10 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
+import { HttpAdapterHost } from '@nestjs/core';
+import { type OnGatewayConnection, type OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import { Gauge, Histogram } from 'prom-client';
-import { WebSocket } from 'ws';
+import { WebSocket, type WebSocketServer } from 'ws';
 import { ApiKeysService } from '../auth/api-keys/api-keys.service.js';
 import { looksLikeApiKey } from '../auth/api-keys/api-key-format.js';
 import { ARBITER_CONFIG } from '../infra/config/config.module.js';
@@ -17,11 +18,13 @@ import { randomToken, sha256Hex } from '../infra/crypto/tokens.js';
 import { MetricsService } from '../infra/metrics/metrics.service.js';
 import { PgNotifyService } from '../infra/notify/pg-notify.service.js';
 import { PhaseWheel } from '../infra/scheduling/phase-wheel.js';
+import { type TrustProxyFn, clientAddress } from '../infra/websocket/client-address.js';
 import { canonicalJson, eventInputSha256 } from '../policies/canonical-event.js';
 import { matchRules } from '../policies/policy-engine.js';
 import { PolicyCache } from '../policies/policy-cache.service.js';
 import { type AgentConnection, AgentConnectionRegistry } from './agent-connection.registry.js';
 import { EventRecorderRepository, type RecordOutcome } from './event-recorder.repository.js';
+import { InboundBudget } from './inbound-budget.js';
 import { applyMode } from './mode-decision.js';
 import { type AckFrame, CloseCode, type EventFrame, type LoginFrame, type ServerFrame, type VerdictFrame, parseClientFrame } from './protocol.js';
 import { sessionClaimedChannel, sessionOutboxChannelOf } from './session-events.js';
@@ -34,8 +37,21 @@ const PING_TURN_MS = 50;
 /** Lease renewals turn their own wheel, one slot about every 100 ms. */
 const RENEW_TURN_MS = 100;
 
-/** Frames waiting behind the one being handled; past this the client is flooding us. */
-const MAX_QUEUED_FRAMES = 1000;
+/**
+ * What a waiting frame costs beyond its bytes (its place in the connection's queue), so that a flood of tiny frames is
+ * bounded too.
+ */
+const FRAME_OVERHEAD_BYTES = 512;
+
+/** After an await: TypeScript would keep a narrowing of `state` made before it. */
+function closedMeanwhile(conn: AgentConnection): boolean {
+  return conn.state === 'closed';
+}
+
+function byteLength(data: WebSocket.RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, chunk) => n + chunk.length, 0);
+  return data.byteLength;
+}
 
 class FatalFrame extends Error {
   constructor(
@@ -53,7 +69,7 @@ class FatalFrame extends Error {
  * See PROTOCOL.md beside this file.
  */
 @WebSocketGateway({ path: '/ws' })
-export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap, OnModuleDestroy {
+export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(AgentGateway.name);
   private draining = false;
   private renewing = false;
@@ -69,6 +85,9 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
   /** Renewals that failed or found one under way, retried at the next turn. */
   private readonly renewBacklog = new Set<AgentConnection>();
   private renewFailureLoggedAt = 0;
+  /** Received frames waiting to be handled, in bytes: a connection (or the instance) that is ahead is not read. */
+  readonly inbound: InboundBudget<AgentConnection>;
+  private trustProxy: TrustProxyFn = () => false;
 
   constructor(
     @Inject(ARBITER_CONFIG) private readonly config: ArbiterConfig,
@@ -80,8 +99,14 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
     private readonly outbox: VerdictOutboxService,
     private readonly notify: PgNotifyService,
     private readonly hooks: SessionHooks,
+    private readonly adapterHost: HttpAdapterHost,
     metrics: MetricsService,
   ) {
+    this.inbound = new InboundBudget<AgentConnection>(config.wsMaxQueuedBytes, config.wsMaxQueuedBytesTotal, {
+      // ws pauses the underlying net.Socket: TCP flow control then holds the client back, not our memory.
+      pause: (conn) => conn.socket.pause(),
+      resume: (conn) => conn.socket.resume(),
+    });
     this.pingWheel = new PhaseWheel(PhaseWheel.slotsFor(config.wsPingIntervalMs, PING_TURN_MS));
     this.renewPeriodMs = (config.leaseSeconds * 1000) / 3;
     this.renewWheel = new PhaseWheel(PhaseWheel.slotsFor(this.renewPeriodMs, RENEW_TURN_MS));
@@ -100,6 +125,54 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
         this.set(connections.liveSessions().length);
       },
     });
+    const inbound = this.inbound;
+    new Gauge({
+      name: 'arbiter_ws_inbound_queued_bytes',
+      help: 'Bytes of received agent frames waiting to be handled on this instance (ARBITER_WS_MAX_QUEUED_BYTES_TOTAL bounds it)',
+      registers: [metrics.registry],
+      collect() {
+        this.set(inbound.bytes);
+      },
+    });
+    new Gauge({
+      name: 'arbiter_ws_inbound_queued_bytes_peak',
+      help: 'The most bytes of received agent frames that have waited at once since the instance started',
+      registers: [metrics.registry],
+      collect() {
+        this.set(inbound.peakBytes);
+      },
+    });
+    new Gauge({
+      name: 'arbiter_ws_paused_connections',
+      help: 'Agent connections not being read because they are ahead of what is handled',
+      registers: [metrics.registry],
+      collect() {
+        this.set(inbound.pausedCount);
+      },
+    });
+    new Gauge({
+      name: 'arbiter_ws_outbound_buffered_bytes',
+      help: 'Bytes of frames sent to agents and not yet taken by their sockets (ARBITER_WS_MAX_BUFFERED_BYTES bounds each)',
+      registers: [metrics.registry],
+      collect() {
+        let sum = 0;
+        for (const conn of connections.connections()) sum += conn.socket.bufferedAmount;
+        this.set(sum);
+      },
+    });
+  }
+
+  /**
+   * Refuses an upgrade with HTTP 429 when its client address already holds the most sockets that have not logged in:
+   * each is held up to the login timeout, so without a bound one address could hold any number.
+   */
+  afterInit(server: WebSocketServer): void {
+    this.trustProxy = this.adapterHost.httpAdapter.getInstance().get('trust proxy fn') as TrustProxyFn;
+    const limit = this.config.wsMaxUnauthenticatedPerAddress;
+    server.options.verifyClient = (info, accept) => {
+      if (this.registry.unauthenticatedFrom(clientAddress(info.req, this.trustProxy)) < limit) return accept(true);
+      accept(false, 429, `too many connections from this address have not logged in (at most ${limit})`);
+    };
   }
 
   onApplicationBootstrap(): void {
@@ -164,12 +237,11 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
     const conn: AgentConnection = {
       id: randomUUID(),
       socket,
-      remoteAddress: req.socket.remoteAddress ?? 'unknown',
+      remoteAddress: clientAddress(req, this.trustProxy),
       headerApiKey: auth && looksLikeApiKey(auth) ? auth : undefined,
       state: 'awaiting_login',
       sentVerdicts: new Set(),
       queue: Promise.resolve(),
-      queued: 0,
       unansweredPings: 0,
       leaseRenewedAt: 0,
     };
@@ -190,30 +262,39 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
     socket.on('close', () => void this.onClose(conn));
   }
 
+  /**
+   * A frame waits as the bytes it came in (parsed objects can be many times larger), counted against the connection's
+   * and the instance's budget, and is parsed when its turn comes.
+   */
   private onMessage(conn: AgentConnection, data: WebSocket.RawData, isBinary: boolean): void {
-    if (conn.state === 'closed') return;
+    if (conn.state === 'closed' || conn.closing) return;
     const receivedAt = process.hrtime.bigint();
     if (isBinary) return this.close(conn, CloseCode.protocolError, 'protocol_error', 'frames must be JSON text');
+    const bytes = byteLength(data) + FRAME_OVERHEAD_BYTES;
+    this.inbound.take(conn, bytes);
+    this.enqueue(conn, () => this.handleFrame(conn, data, receivedAt), bytes);
+  }
+
+  private async handleFrame(conn: AgentConnection, data: WebSocket.RawData, receivedAt: bigint): Promise<void> {
     const parsed = parseClientFrame(data.toString());
     if (!parsed.ok) {
-      if (parsed.fatal) return this.close(conn, CloseCode.protocolError, 'protocol_error', parsed.message);
+      if (parsed.fatal) throw new FatalFrame(CloseCode.protocolError, 'protocol_error', parsed.message);
       return void this.send(conn, { type: 'error', code: 'validation_failed', message: parsed.message, ...(parsed.eventId ? { event_id: parsed.eventId } : {}) });
     }
     const frame = parsed.frame;
     if (frame.type === 'login') {
-      if (conn.state !== 'awaiting_login') return this.close(conn, CloseCode.protocolError, 'protocol_error', 'login was already sent');
+      if (conn.state !== 'awaiting_login') throw new FatalFrame(CloseCode.protocolError, 'protocol_error', 'login was already sent');
       conn.state = 'logging_in';
       clearTimeout(conn.loginTimer);
-      return this.enqueue(conn, () => this.login(conn, frame));
+      return this.login(conn, frame);
     }
-    if (conn.state === 'awaiting_login') return this.close(conn, CloseCode.protocolError, 'protocol_error', 'the first frame must be login');
-    if (conn.queued >= MAX_QUEUED_FRAMES) return this.close(conn, CloseCode.slowConsumer, 'slow_consumer', 'too many frames waiting; wait for verdicts before sending more');
-    if (frame.type === 'event') this.enqueue(conn, () => this.event(conn, frame, receivedAt));
-    else if (conn.state === 'live') this.ack(conn, frame);
+    if (conn.state === 'awaiting_login') throw new FatalFrame(CloseCode.protocolError, 'protocol_error', 'the first frame must be login');
+    if (frame.type === 'event') return this.event(conn, frame, receivedAt);
+    if (conn.state === 'live') this.ack(conn, frame);
   }
 
-  private enqueue(conn: AgentConnection, work: () => Promise<void>): void {
-    conn.queued++;
+  /** Runs `work` after the connection's earlier frames; `bytes` (taken from the inbound budget) are given back after. */
+  private enqueue(conn: AgentConnection, work: () => Promise<void>, bytes = 0): void {
     conn.queue = conn.queue
       .then(async () => {
         if (conn.state !== 'closed') await work();
@@ -225,7 +306,9 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
         if (conn.state === 'logging_in') return this.close(conn, CloseCode.serverRestarting, 'not_ready', 'cannot log in right now; reconnect');
         this.send(conn, { type: 'error', code: 'internal', message: 'internal error; retry' });
       })
-      .finally(() => conn.queued--);
+      .finally(() => {
+        if (bytes > 0) this.inbound.give(conn, bytes);
+      });
   }
 
   private async login(conn: AgentConnection, frame: LoginFrame): Promise<void> {
@@ -233,7 +316,13 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
     if (!key) throw new FatalFrame(CloseCode.unauthorized, 'unauthorized', 'an API key is required (Authorization header or api_key)');
     const principal = await this.apiKeys.authenticate(key);
     if (!principal) throw new FatalFrame(CloseCode.unauthorized, 'unauthorized', 'invalid or revoked API key');
+    // Findable by a revocation from now on, before the claim below: a revocation that commits after the claim's snapshot
+    // is announced after this line ran, so it closes this connection; one that commits before makes the claim refuse.
+    // Either way no socket of a revoked key stays open (the read above alone leaves a gap until the socket is bound).
+    conn.principal = principal;
+    this.registry.bindKey(conn);
     const policy = await this.policies.get(principal.projectId);
+    if (closedMeanwhile(conn)) return;
     const resumeToken = randomToken(32);
     const claim = await this.leases.claim({
       projectId: principal.projectId,
@@ -247,8 +336,15 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
       presentedResumeHash: frame.resume_token ? sha256Hex(frame.resume_token) : null,
       newResumeHash: sha256Hex(resumeToken),
     });
-    if (!claim) throw new FatalFrame(CloseCode.sessionInUse, 'session_in_use', 'this session is held by another live connection; resume with its resume_token or wait for its lease to expire');
-    conn.principal = principal;
+    if (closedMeanwhile(conn)) {
+      // Closed while claiming (revoked, or the client left): the lease it just took is not kept.
+      if (claim) await this.leases.release([{ sessionId: claim.sessionId, epoch: claim.epoch }]);
+      return;
+    }
+    if (!claim) {
+      if (!(await this.apiKeys.isActive(principal.apiKeyId))) throw new FatalFrame(CloseCode.unauthorized, 'unauthorized', 'the API key was revoked');
+      throw new FatalFrame(CloseCode.sessionInUse, 'session_in_use', 'this session is held by another live connection; resume with its resume_token or wait for its lease to expire');
+    }
     conn.session = { id: claim.sessionId, projectId: principal.projectId, externalId: frame.session_id, epoch: claim.epoch };
     conn.state = 'live';
     conn.leaseRenewedAt = Date.now();
@@ -346,6 +442,11 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
   /** Pings the connections whose phase has come; drops one that left the last two pings unanswered. */
   private heartbeat(): void {
     for (const conn of this.pingWheel.turn()) {
+      // Not read while paused, so its pongs wait in the socket: it is evidently alive (it sends faster than we handle).
+      if (this.inbound.isPaused(conn)) {
+        conn.unansweredPings = 0;
+        continue;
+      }
       if (conn.unansweredPings >= 2) {
         this.logger.debug(`agent connection ${conn.id} missed two pings; dropping it`);
         conn.socket.terminate();
@@ -379,8 +480,15 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
         live.map((c) => ({ sessionId: c.session!.id, epoch: c.session!.epoch })),
         this.config.leaseSeconds,
       );
-      for (const conn of live) {
-        if (!held.has(conn.session!.id)) this.close(conn, CloseCode.superseded, 'superseded', 'the session was resumed by another connection');
+      const lost = live.filter((c) => !held.has(c.session!.id));
+      // Rare: tell a revoked key (its NOTIFY missed) from a takeover, one read per key.
+      const revoked = new Set<string>();
+      for (const apiKeyId of new Set(lost.map((c) => c.principal!.apiKeyId))) {
+        if (!(await this.apiKeys.isActive(apiKeyId))) revoked.add(apiKeyId);
+      }
+      for (const conn of lost) {
+        if (revoked.has(conn.principal!.apiKeyId)) this.close(conn, CloseCode.unauthorized, 'unauthorized', 'the API key was revoked');
+        else this.close(conn, CloseCode.superseded, 'superseded', 'the session was resumed by another connection');
       }
     } catch (err) {
       // Try again at the next turn: the leases still have half their time or more.
@@ -434,6 +542,7 @@ export class AgentGateway implements OnGatewayConnection, OnApplicationBootstrap
     this.pingWheel.remove(conn);
     this.renewWheel.remove(conn);
     this.renewBacklog.delete(conn);
+    this.inbound.forget(conn);
     if (!wasLive || !conn.session) return;
     if (releaseLease && !this.draining) {
       // Acks are batched: record this connection's before the lease is free, so the next holder is not sent them.

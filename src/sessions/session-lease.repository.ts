@@ -40,7 +40,8 @@ export class SessionLeaseRepository {
 
   /**
    * Creates the session (in the key's own namespace) or claims it: only when its lease is free or expired, or when the
-   * login presents the current resume token. Returns undefined when another connection holds it.
+   * login presents the current resume token, and only while its API key is not revoked. Returns undefined when another
+   * connection holds it or the key is revoked.
    */
   claim(r: ClaimRequest): Promise<Claim | undefined> {
     return this.claims.submit(r);
@@ -62,8 +63,12 @@ export class SessionLeaseRepository {
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::int[], $9::text[], $10::text[])
            WITH ORDINALITY AS i(project_id, api_key_id, external_id, agent_id, source, connection_id, instance_id, lease_seconds, new_resume_hash, presented_resume_hash, n)
        ),
+       active AS (
+         SELECT k.id FROM api_keys k WHERE k.id IN (SELECT api_key_id FROM input) AND k.revoked_at IS NULL
+       ),
        existing AS (
          SELECT s.id, i.n FROM agent_sessions s JOIN input i ON s.api_key_id = i.api_key_id AND s.external_id = i.external_id
+          JOIN active a ON a.id = i.api_key_id
           ORDER BY s.id
           FOR UPDATE OF s
        ),
@@ -80,7 +85,7 @@ export class SessionLeaseRepository {
          INSERT INTO agent_sessions (id, project_id, api_key_id, external_id, agent_id, source, connection_id, instance_id, lease_expires_at, epoch, resume_token_hash)
          SELECT gen_random_uuid(), i.project_id, i.api_key_id, i.external_id, i.agent_id, i.source, i.connection_id, i.instance_id,
                 now() + make_interval(secs => i.lease_seconds), 1, i.new_resume_hash
-           FROM input i WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.n = i.n)
+           FROM input i WHERE i.api_key_id IN (SELECT id FROM active) AND NOT EXISTS (SELECT 1 FROM existing e WHERE e.n = i.n)
           ORDER BY i.api_key_id, i.external_id
          ON CONFLICT (api_key_id, external_id) DO NOTHING
          RETURNING id, epoch, connection_id
@@ -128,6 +133,7 @@ export class SessionLeaseRepository {
          (id, project_id, api_key_id, external_id, agent_id, source, connection_id, instance_id, lease_expires_at, epoch, resume_token_hash)
        SELECT gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8), 1, $9
          FROM (SELECT 1) AS one LEFT JOIN fence ON true
+        WHERE EXISTS (SELECT 1 FROM api_keys k WHERE k.id = $2 AND k.revoked_at IS NULL)
        ON CONFLICT (api_key_id, external_id) DO UPDATE SET
          connection_id = EXCLUDED.connection_id,
          instance_id = EXCLUDED.instance_id,
@@ -144,7 +150,10 @@ export class SessionLeaseRepository {
     return rows[0] ? { sessionId: rows[0].id, epoch: rows[0].epoch, created: rows[0].created } : undefined;
   }
 
-  /** Extends the leases this instance holds; returns the ids still held (the others were taken over). */
+  /**
+   * Extends the leases this instance holds; returns the ids still held (the others were taken over, or their API key
+   * was revoked: a socket a revocation's NOTIFY missed keeps no lease).
+   */
   async renew(held: { sessionId: string; epoch: number }[], leaseSeconds: number): Promise<Set<string>> {
     if (held.length === 0) return new Set();
     const { rows } = await this.prisma.pool.query<{ id: string }>(
@@ -154,6 +163,7 @@ export class SessionLeaseRepository {
          SET lease_expires_at = now() + make_interval(secs => $3), last_seen_at = now()
        FROM unnest($1::uuid[], $2::int[]) AS h(id, epoch)
        WHERE s.id = h.id AND s.epoch = h.epoch
+         AND EXISTS (SELECT 1 FROM api_keys k WHERE k.id = s.api_key_id AND k.revoked_at IS NULL)
        RETURNING s.id`,
         [held.map((h) => h.sessionId), held.map((h) => h.epoch), leaseSeconds],
       ),
