@@ -8,6 +8,7 @@ import type { ArbiterConfig } from './infra/config/config.js';
 import { ArbiterLogger } from './infra/logging/arbiter-logger.js';
 import { HttpExceptionFilter } from './infra/errors/http-exception.filter.js';
 import { strictValidationPipe } from './infra/errors/validation.js';
+import { withErrorResponses } from './infra/http/api-schema.js';
 import { ArbiterWsAdapter } from './infra/websocket/arbiter-ws.adapter.js';
 
 /** Builds a fully configured Arbiter application (not yet listening). `npm start` and the e2e tests both use it. */
@@ -26,7 +27,7 @@ export async function createApp(config: ArbiterConfig): Promise<NestExpressAppli
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
 
-  const openApi = SwaggerModule.createDocument(
+  const openApi = withErrorResponses(SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Arbiter API')
@@ -35,7 +36,7 @@ export async function createApp(config: ArbiterConfig): Promise<NestExpressAppli
       .addBearerAuth()
       .addCookieAuth('arbiter_session')
       .build(),
-  );
+  ));
   SwaggerModule.setup('api/docs', app, openApi, { jsonDocumentUrl: 'api/openapi.json' });
   return app;
 }
