@@ -39,7 +39,7 @@ export class AuditEntryView {
   target_id!: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true })
   details!: unknown;
-  @ApiProperty({ description: 'ISO-8601 UTC' })
+  @ApiProperty({ format: 'date-time', description: 'ISO-8601 UTC' })
   at!: string;
   @ApiProperty({ type: String, nullable: true })
   request_id!: string | null;

@@ -26,11 +26,11 @@ export class ApiKeyView {
   prefix!: string;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' })
   created_by!: string | null;
-  @ApiProperty({ description: 'ISO-8601 UTC' })
+  @ApiProperty({ format: 'date-time', description: 'ISO-8601 UTC' })
   created_at!: string;
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
   last_used_at!: string | null;
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
   revoked_at!: string | null;
 }
 

@@ -50,7 +50,7 @@ export class SignedInUser extends PickType(UserView, ['id', 'email', 'role', 'mu
 export class LoginResponse {
   @ApiProperty({ description: 'Opaque session token: send it as `Authorization: Bearer <token>` (the cookie carries the same)' })
   token!: string;
-  @ApiProperty({ description: 'ISO-8601 UTC; slides forward while the session is used' })
+  @ApiProperty({ format: 'date-time', description: 'ISO-8601 UTC; slides forward while the session is used' })
   expires_at!: string;
   @ApiProperty({ type: SignedInUser })
   user!: SignedInUser;

@@ -30,7 +30,7 @@ export class UserView {
   disabled!: boolean;
   @ApiProperty({ description: 'When true, every route but me, logout and change-password answers 403 password_change_required' })
   must_change_password!: boolean;
-  @ApiProperty({ description: 'ISO-8601 UTC' })
+  @ApiProperty({ format: 'date-time', description: 'ISO-8601 UTC' })
   created_at!: string;
 }
 

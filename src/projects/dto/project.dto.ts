@@ -75,9 +75,9 @@ export class ProjectView {
   timeout_decision!: string;
   @ApiProperty({ type: [String] })
   redact_keys!: string[];
-  @ApiProperty({ description: 'ISO-8601 UTC' })
+  @ApiProperty({ format: 'date-time', description: 'ISO-8601 UTC' })
   created_at!: string;
-  @ApiProperty({ description: 'ISO-8601 UTC' })
+  @ApiProperty({ format: 'date-time', description: 'ISO-8601 UTC' })
   updated_at!: string;
 }
 

@@ -78,13 +78,13 @@ export class ReviewView {
   timeout_decision!: string;
   @ApiProperty({ description: "SHA-256 of the event's canonical content; every verdict for it carries the same value" })
   input_sha256!: string;
-  @ApiProperty({ description: 'ISO-8601 UTC' })
+  @ApiProperty({ format: 'date-time', description: 'ISO-8601 UTC' })
   created_at!: string;
-  @ApiProperty({ description: 'ISO-8601 UTC' })
+  @ApiProperty({ format: 'date-time', description: 'ISO-8601 UTC' })
   expires_at!: string;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' })
   decided_by!: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'ISO-8601 UTC' })
+  @ApiProperty({ type: String, nullable: true, format: 'date-time', description: 'ISO-8601 UTC' })
   decided_at!: string | null;
   @ApiProperty({ type: String, nullable: true })
   note!: string | null;
@@ -110,7 +110,7 @@ export class ReviewEventView {
   input!: unknown;
   @ApiProperty({ type: String, nullable: true })
   agent_id!: string | null;
-  @ApiProperty({ description: 'ISO-8601 UTC' })
+  @ApiProperty({ format: 'date-time', description: 'ISO-8601 UTC' })
   created_at!: string;
 }
 
@@ -123,7 +123,7 @@ export class RecentEventView {
   tool!: string | null;
   @ApiProperty({ ...ANY_JSON, nullable: true })
   input!: unknown;
-  @ApiProperty({ description: 'ISO-8601 UTC' })
+  @ApiProperty({ format: 'date-time', description: 'ISO-8601 UTC' })
   created_at!: string;
   @ApiProperty({ enum: ['allow', 'block', 'review'], description: 'What the rules said' })
   rule_action!: string;

@@ -41,27 +41,27 @@ export function remainingViews(row: Pick<ShareRow, 'max_views' | 'view_count'>):
 }
 
 export class CreatedShareView {
-  @ApiProperty() id!: string;
-  @ApiProperty() session_id!: string;
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) session_id!: string;
   @ApiProperty({ description: 'PUBLIC_URL/s/<token>: the page to send to viewers' }) url!: string;
   @ApiProperty({ description: 'Shown in this response only; only its SHA-256 is stored' }) token!: string;
-  @ApiProperty() created_at!: string;
-  @ApiProperty() expires_at!: string;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ format: 'date-time' }) expires_at!: string;
   @ApiProperty({ nullable: true, type: Number }) max_views!: number | null;
 }
 
 export class ShareLinkView {
-  @ApiProperty() id!: string;
-  @ApiProperty() session_id!: string;
-  @ApiProperty({ nullable: true, type: String }) created_by!: string | null;
-  @ApiProperty() created_at!: string;
-  @ApiProperty() expires_at!: string;
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) session_id!: string;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) created_by!: string | null;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ format: 'date-time' }) expires_at!: string;
   @ApiProperty({ nullable: true, type: Number }) max_views!: number | null;
   @ApiProperty() view_count!: number;
   @ApiProperty({ nullable: true, type: Number }) remaining_views!: number | null;
   @ApiProperty({ enum: SHARE_STATES }) state!: ShareState;
-  @ApiProperty({ nullable: true, type: String }) revoked_at!: string | null;
-  @ApiProperty({ nullable: true, type: String }) revoked_by!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) revoked_at!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) revoked_by!: string | null;
 }
 
 export function shareLinkView(row: ShareRow): ShareLinkView {
@@ -81,8 +81,8 @@ export function shareLinkView(row: ShareRow): ShareLinkView {
 }
 
 export class ShareViewLogItem {
-  @ApiProperty() id!: string;
-  @ApiProperty() at!: string;
+  @ApiProperty({ description: 'Sequence number, as a string' }) id!: string;
+  @ApiProperty({ format: 'date-time' }) at!: string;
   @ApiProperty({ description: 'HMAC-SHA256 of the client address with the server secret: equal addresses, equal hashes' }) client_hash!: string;
   @ApiProperty({ nullable: true, type: String }) user_agent!: string | null;
 }
@@ -94,7 +94,7 @@ export function shareViewLogItem(row: ShareViewRow): ShareViewLogItem {
 /** What `GET /api/public/shares/:token` tells anyone holding the token: no transcript, no project, no session. */
 export class PublicShareStateView {
   @ApiProperty({ enum: SHARE_STATES }) state!: ShareState;
-  @ApiProperty() expires_at!: string;
+  @ApiProperty({ format: 'date-time' }) expires_at!: string;
   @ApiProperty({ nullable: true, type: Number }) remaining_views!: number | null;
 }
 

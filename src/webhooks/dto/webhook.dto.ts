@@ -35,9 +35,9 @@ export class WebhookView {
   url!: string;
   @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, isArray: true })
   events!: string[];
-  @ApiProperty({ description: 'ISO-8601 UTC' })
+  @ApiProperty({ format: 'date-time', description: 'ISO-8601 UTC' })
   created_at!: string;
-  @ApiProperty({ type: String, nullable: true, description: 'ISO-8601 UTC' })
+  @ApiProperty({ type: String, nullable: true, format: 'date-time', description: 'ISO-8601 UTC' })
   disabled_at!: string | null;
 }
 
