@@ -253,23 +253,29 @@ describe('matchRules', () => {
     expect(matchRules(p, { kind: 'llm', input: `${fits}xx` }).reason).toMatch(/^input not evaluated: a value of \d+ characters is too long for rule 0's input_pattern$/);
   });
 
-  it('refuses an input whose tests run past the time budget', () => {
-    let clock = 0;
-    const now = () => (clock += 10);
+  it('refuses an input whose tests run past the time budget, reading the clock only once there is work to time', () => {
+    let reads = 0;
+    const now = () => ++reads * 10;
     const p = policy([rule({ input_pattern: 'nope', action: 'block' }), rule({ input_pattern: 'never', action: 'block' })], 'allow');
-    const input = { a: '1', b: '2', c: '3' };
-    expect(matchRules(p, { kind: 'llm', input }, { now, budgetMs: 1000 }).action).toBe('allow');
-    clock = 0;
-    expect(matchRules(p, { kind: 'llm', input }, { now, budgetMs: 45 })).toEqual({
+    // Each text costs over MATCH_CLOCK_EVERY_WORK to test, so the clock is read after every test.
+    const long = { a: 'a'.repeat(5000), b: 'b'.repeat(5000), c: 'c'.repeat(5000) };
+    expect(matchRules(p, { kind: 'llm', input: long }, { now, budgetMs: 1000 }).action).toBe('allow');
+    expect(reads).toBe(1 + 6);
+    reads = 0;
+    expect(matchRules(p, { kind: 'llm', input: long }, { now, budgetMs: 45 })).toEqual({
       action: 'review',
       reason: 'input not evaluated: testing the rules took over 45 ms',
       rule: null,
       timeoutDecision: 'block',
     });
     // A match found by the test that ran past the budget still stands: it is an answer.
-    clock = 0;
-    const found = policy([rule({ input_pattern: '^1$', action: 'block' })], 'allow');
-    expect(matchRules(found, { kind: 'llm', input: ['1'] }, { now, budgetMs: 5 }).action).toBe('block');
+    reads = 0;
+    const found = policy([rule({ input_pattern: '^1', action: 'block' })], 'allow');
+    expect(matchRules(found, { kind: 'llm', input: [`1${'x'.repeat(5000)}`] }, { now, budgetMs: 5 }).action).toBe('block');
+    // A typical event never reads the clock.
+    reads = 0;
+    expect(matchRules(p, { kind: 'tool', tool: 'shell.exec', input: { cmd: 'ls -la /tmp', cwd: '/srv' } }, { now, budgetMs: 0 }).action).toBe('allow');
+    expect(reads).toBe(0);
   });
 
   it('fails closed on a stored pattern that does not compile: it matches if it blocks or reviews, never if it allows', () => {

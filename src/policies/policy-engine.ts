@@ -75,6 +75,12 @@ export const MAX_TEST_WORK = 8_000_000;
 export const MATCH_BUDGET_MS = 100;
 
 /**
+ * The clock is read once this much work (as MAX_TEST_WORK counts it, ~1 ms at worst) has been done since the last
+ * read: a typical event never reads it (a read costs as much as a few pattern tests), a costly one every millisecond.
+ */
+export const MATCH_CLOCK_EVERY_WORK = 100_000;
+
+/**
  * A tool glob, matched without regular expressions: `*` any run of characters, `?` one character (a whole code
  * point), everything else literal, anchored to the whole name. A RegExp built from `*a*a*a*a*b` backtracks for tens of
  * seconds over a 200-character tool name; this takes at most glob × name steps.
@@ -181,7 +187,9 @@ export function matchRules(policy: CompiledPolicy, event: PolicyEvent, options: 
   const now = options.now ?? monotonicNow;
   const budgetMs = options.budgetMs ?? MATCH_BUDGET_MS;
   let texts: Set<string> | null | undefined;
-  let started = 0;
+  let started: number | undefined;
+  let work = 0;
+  let clockAt = MATCH_CLOCK_EVERY_WORK;
   for (const { snapshot, toolMatcher, inputMatcher, patternError } of policy.rules) {
     if (snapshot.kind !== null && snapshot.kind !== event.kind) continue;
     if (toolMatcher) {
@@ -192,22 +200,23 @@ export function matchRules(policy: CompiledPolicy, event: PolicyEvent, options: 
       return { action: snapshot.action, reason: `rule ${snapshot.position}'s input_pattern cannot be evaluated, so it is taken to match`, rule: snapshot };
     }
     if (inputMatcher) {
-      if (texts === undefined) {
-        // Collecting is linear in the frame, which the WebSocket limits bound; the budget is for the tests.
-        texts = inputTexts(event.input ?? null, MAX_INPUT_TEXT_CHARS);
-        started = now();
-      }
+      // Collecting is linear in the frame, which the WebSocket limits bound; the budget is for the tests.
+      texts ??= inputTexts(event.input ?? null, MAX_INPUT_TEXT_CHARS);
       if (texts === null) return tooCostly(`its keys and values are over ${MAX_INPUT_TEXT_CHARS} characters`);
       const size = inputMatcher.programSize() + 16;
       let found = false;
       for (const text of texts) {
-        if (size * (text.length + 1) > MAX_TEST_WORK) {
+        const cost = size * (text.length + 1);
+        if (cost > MAX_TEST_WORK) {
           return tooCostly(`a value of ${text.length} characters is too long for rule ${snapshot.position}'s input_pattern`);
         }
+        // The clock starts at the first read, so up to MATCH_CLOCK_EVERY_WORK before it goes uncounted (~1 ms).
+        if (started === undefined && work + cost >= clockAt) started = now();
         found = inputMatcher.test(text);
-        if (now() - started > budgetMs) {
-          if (found) break;
-          return tooCostly(`testing the rules took over ${budgetMs} ms`);
+        work += cost;
+        if (work >= clockAt) {
+          clockAt = work + MATCH_CLOCK_EVERY_WORK;
+          if (now() - started! > budgetMs && !found) return tooCostly(`testing the rules took over ${budgetMs} ms`);
         }
         if (found) break;
       }
