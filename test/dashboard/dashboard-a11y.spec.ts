@@ -1,0 +1,111 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { ArbiterClient } from '../../src/sdk/arbiter-client.js';
+import { type SignedInApp, createApiKey, createProject, signedInApp, waitFor } from '../support/fixtures.js';
+import { AxeBuilder } from '../../web/node_modules/@axe-core/playwright/dist/index.mjs';
+import { DESKTOP, PHONE, ensureWebBuilt, launchBrowser, reviewCard, signInThroughForm, watchProblems } from './support.js';
+
+/** Where to save screenshots of the pages as they are checked (the README's come from here: npm run web:screenshots). */
+const SCREENSHOTS = process.env.ARBITER_SCREENSHOTS;
+
+/** axe-core's serious and critical findings on the page as it is now, one line each. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page: page as never }).analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/** The sign-in page, the inbox with two pending reviews, the deny dialog and a review page, on a desktop and a phone. */
+describe('dashboard accessibility', () => {
+  let world: SignedInApp;
+  let browser: Browser;
+  const agents: ArbiterClient[] = [];
+  const problems: string[] = [];
+  let firstReview = '';
+
+  beforeAll(async () => {
+    ensureWebBuilt();
+    world = await signedInApp();
+    const project = await createProject(world.http, world.admin.token, { name: 'payments-agent', mode: 'hitl', review_timeout_seconds: 900 });
+    const rules = await world.http.put(
+      `/api/projects/${project.id}/rules`,
+      {
+        default_action: 'allow',
+        rules: [
+          { kind: 'tool', tool: 'shell.*', input_pattern: 'rm -rf', action: 'review', reason: 'destructive shell command' },
+          { kind: 'tool', tool: 'payments.*', action: 'review', reason: 'moves money' },
+        ],
+      },
+      { token: world.admin.token },
+    );
+    expect(rules.status).toBe(200);
+    const key = await createApiKey(world.http, world.admin.token, project.id, 'ci-agent');
+    const held: string[] = [];
+    const hold = async (sessionId: string, agentId: string, tool: string, input: Record<string, unknown>) => {
+      const agent = await ArbiterClient.connect({ url: world.instance.wsUrl, apiKey: key.key, sessionId, agentId, onPending: (_e, review) => held.push(review) });
+      agents.push(agent);
+      void agent.decide({ kind: 'tool', tool, agent_id: agentId, input }, { timeoutMs: 120_000 });
+      await waitFor(`${tool} held`, async () => (held.length > agents.length - 1 ? true : undefined), 10_000);
+    };
+    await hold('deploy-run-481', 'release-bot', 'shell.exec', { cmd: 'rm -rf /srv/releases/2026-11-29', cwd: '/srv', reason: 'free disk space before the deploy' });
+    await hold('refund-batch-77', 'support-bot', 'payments.refund', {
+      customer_id: 'cus_8f2k1',
+      amount_eur: 1240.5,
+      order: 'ORD-20931',
+      note: 'Customer reports the parcel never arrived; carrier tracking shows it stuck in the depot for 19 days, and the customer has asked for a refund three times since, each time more urgently.',
+    });
+    firstReview = held[0];
+    browser = await launchBrowser();
+    if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all(agents.map((a) => a.close()));
+    await browser?.close();
+    await world?.close();
+  });
+
+  for (const [size, viewport] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ] as const) {
+    it(`finds no serious or critical violation on the ${size}`, async () => {
+      const context = await browser.newContext({ viewport });
+      const page = await context.newPage();
+      watchProblems(page, problems);
+      const shot = async (name: string) => {
+        if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${size}.png`) });
+      };
+      try {
+        await page.goto(`${world.instance.url}/reviews`);
+        await page.getByRole('button', { name: 'Sign in' }).waitFor();
+        expect(await seriousViolations(page)).toEqual([]);
+        await shot('sign-in');
+
+        await signInThroughForm(page, world.admin.email, world.admin.password);
+        await reviewCard(page, 'shell.exec').getByText('rm -rf /srv/releases').waitFor();
+        await reviewCard(page, 'payments.refund').getByText('Agent connected').waitFor();
+        expect(await page.getByRole('feed', { name: 'Pending reviews' }).getByRole('article').count()).toBe(2);
+        expect(await page.title()).toBe('(2) Reviews · Arbiter');
+        expect(await seriousViolations(page)).toEqual([]);
+        await shot('inbox');
+
+        await reviewCard(page, 'payments.refund').getByRole('button', { name: 'Deny' }).click();
+        await page.getByRole('dialog').getByLabel('Reason').waitFor();
+        expect(await seriousViolations(page)).toEqual([]);
+        await page.keyboard.press('Escape');
+        await page.getByRole('dialog').waitFor({ state: 'detached' });
+
+        await page.goto(`${world.instance.url}/reviews/${firstReview}`);
+        await page.getByRole('article').getByText('Earlier in this session').or(page.getByText('No earlier events in this session.')).waitFor();
+        expect(await seriousViolations(page)).toEqual([]);
+        await shot('review');
+      } finally {
+        await context.close();
+      }
+      expect(problems).toEqual([]);
+    });
+  }
+});
