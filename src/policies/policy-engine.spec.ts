@@ -178,6 +178,12 @@ describe('matchRules', () => {
     expect(matchRules(quote, { kind: 'llm', input: { text: 'say "hi"' } }).action).toBe('block');
   });
 
+  it('tests a string with lone surrogates without throwing', () => {
+    const p = policy([rule({ input_pattern: '^a.b$', action: 'block' })], 'allow');
+    expect(matchRules(p, { kind: 'llm', input: { s: 'a\ud800b' } }).action).toBe('block');
+    expect(matchRules(p, { kind: 'llm', input: { s: '\udc00' } }).action).toBe('allow');
+  });
+
   it('never spans two values: each text is tested on its own', () => {
     const p = policy([rule({ input_pattern: 'rm -rf', action: 'block' })], 'allow');
     expect(matchRules(p, { kind: 'tool', tool: 'shell.exec', input: ['rm', '-rf'] }).action).toBe('allow');
