@@ -34,9 +34,10 @@ export interface ConnectOptions {
   /** How long `connect` waits for the first login (default 10 s). */
   connectTimeoutMs?: number;
   /**
-   * How many times `connect` retries a failure that may pass (connection refused or reset, HTTP 5xx/408/429, the
-   * server restarting), with the reconnect backoff; within `connectTimeoutMs` either way. Default 3. A failure that
-   * retrying cannot fix (DNS, TLS, another 4xx, a refused key) ends `connect` at once.
+   * How many times `connect` retries a connection that was refused, reset or unreachable (nothing may listen there: a
+   * wrong port), with the reconnect backoff. Default 3. When the server itself says "later" (HTTP 5xx/408/429, closes
+   * 1012/1013/4408) `connect` retries until `connectTimeoutMs`; what retrying cannot fix (DNS, TLS, another 4xx, a
+   * refused key) ends it at once.
    */
   connectRetries?: number;
   /** Called when an action is held for a human reviewer. */
@@ -83,7 +84,8 @@ export class ArbiterConnectError extends Error {
 interface Failure {
   code: ArbiterConnectErrorCode;
   detail: string;
-  retry: boolean;
+  /** `transport`: retried `connectRetries` times; `server`: the server asked for later, retried until the deadline. */
+  retry: false | 'transport' | 'server';
   closeCode?: number;
   status?: number;
   cause?: unknown;
@@ -111,9 +113,9 @@ const TLS_ERROR = /^(ERR_SSL_|ERR_TLS_|EPROTO$|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_
 /** Classifies a socket or handshake error of one attempt. */
 function socketFailure(err: Error & { code?: string; hostname?: string }, url: URL): Failure {
   const code = err.code ?? '';
-  if (code === 'ECONNREFUSED') return { code: 'connection_refused', detail: 'connection refused', retry: true, cause: err };
+  if (code === 'ECONNREFUSED') return { code: 'connection_refused', detail: 'connection refused', retry: 'transport', cause: err };
   if (code === 'ENOTFOUND') return { code: 'dns', detail: `host ${url.hostname} not found (ENOTFOUND)`, retry: false, cause: err };
-  if (code === 'EAI_AGAIN') return { code: 'dns', detail: `DNS lookup of ${url.hostname} failed for now (EAI_AGAIN)`, retry: true, cause: err };
+  if (code === 'EAI_AGAIN') return { code: 'dns', detail: `DNS lookup of ${url.hostname} failed for now (EAI_AGAIN)`, retry: 'transport', cause: err };
   if (TLS_ERROR.test(code)) {
     // OpenSSL's message is `…:SSL routines:<function>:<reason>:<file>:<line>:`; the reason is what a person can use.
     const reason = /SSL routines:[^:]*:([^:]+):/.exec(err.message)?.[1] ?? err.message.trim();
@@ -121,7 +123,7 @@ function socketFailure(err: Error & { code?: string; hostname?: string }, url: U
     return { code: 'tls', detail: `TLS handshake failed: ${reason} (${code})${plain}`, retry: false, cause: err };
   }
   const detail = code === 'ECONNRESET' ? 'the connection was closed during the WebSocket handshake (ECONNRESET)' : `${err.message}${code && !err.message.includes(code) ? ` (${code})` : ''}`;
-  return { code: 'network', detail, retry: true, cause: err };
+  return { code: 'network', detail, retry: 'transport', cause: err };
 }
 
 /** Classifies an HTTP answer to the upgrade request. 5xx, 408 and 429 may pass (a restart, a busy balancer). */
@@ -129,7 +131,7 @@ function httpFailure(status: number, statusText: string | undefined): Failure {
   const what = `the server refused the WebSocket upgrade with HTTP ${status}${statusText ? ` ${statusText}` : ''}`;
   const hint = status === 404 ? " (Arbiter's agent endpoint is /ws)" : '';
   const code: ArbiterConnectErrorCode = status === 401 || status === 403 ? 'auth' : 'http_status';
-  return { code, detail: what + hint, retry: status >= 500 || status === 408 || status === 429, status };
+  return { code, detail: what + hint, retry: status >= 500 || status === 408 || status === 429 ? 'server' : false, status };
 }
 
 /** The URL as shown in messages: no credentials, no query. */
@@ -363,8 +365,9 @@ export class ArbiterClient {
       // Not logged in yet: say why as soon as trying again cannot help or the retries are spent.
       const cause = failure ?? this.closeFailure(code, reason);
       const delay = this.nextDelay();
-      if (!cause.retry || first.retriesLeft <= 0 || Date.now() + delay >= first.deadline) return first.fail(cause);
-      first.retriesLeft--;
+      const spent = cause.retry === 'transport' && first.retriesLeft <= 0;
+      if (!cause.retry || spent || Date.now() + delay >= first.deadline) return first.fail(cause);
+      if (cause.retry === 'transport') first.retriesLeft--;
       first.last = cause;
       this.reconnectTimer = setTimeout(() => this.open(), delay);
       return;
@@ -392,8 +395,9 @@ export class ArbiterClient {
     if (known === 'auth') return { code: known, detail: `the API key was refused (close ${code}${said})`, retry: false, closeCode: code };
     if (known === 'session_in_use') return { code: known, detail: `the session is in use by another connection (close ${code}${said})`, retry: false, closeCode: code };
     if (known === 'protocol') return { code: known, detail: `the server refused the login (close ${code}${said})`, retry: false, closeCode: code };
-    // 1012 (restarting), 1006 (dropped), 4408 (login too slow): another attempt may do.
-    return { code: 'network', detail: `the connection closed before login (close ${code}${said})`, retry: true, closeCode: code };
+    // 1012 (restarting), 1013 (overloaded), 4408 (login too slow): the server asks for later. 1006: dropped on the way.
+    const later = code === 1012 || code === 1013 || code === 4408;
+    return { code: 'network', detail: `the connection closed before login (close ${code}${said})`, retry: later ? 'server' : 'transport', closeCode: code };
   }
 
   private connectError(failure: Failure, note?: string): ArbiterConnectError {
