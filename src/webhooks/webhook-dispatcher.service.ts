@@ -11,6 +11,7 @@ import { retryDelayMs } from './retry-backoff.js';
 import { webhookDueChannel } from './webhook-events.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './webhook-signature.js';
 import { WebhookSecretBox } from './webhook-secret-box.service.js';
+import { WebhookSecretRotation } from './webhook-secret-rotation.service.js';
 import { type ClaimedDelivery, WebhooksRepository } from './webhooks.repository.js';
 
 /** Calls in flight per instance; a slow receiver holds one slot until its timeout, never the whole queue. */
@@ -43,6 +44,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     @Inject(ARBITER_CONFIG) private readonly config: ArbiterConfig,
     private readonly repo: WebhooksRepository,
     private readonly box: WebhookSecretBox,
+    private readonly rotation: WebhookSecretRotation,
     private readonly notify: PgNotifyService,
     private readonly migrations: MigrationStatusService,
   ) {
@@ -137,7 +139,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       const why = forbiddenAddressReason(host);
       if (why) throw new Error(`${host} is a ${why} address`);
     }
-    const secret = await this.box.open(delivery.webhook_id, delivery.secret_enc);
+    const { secret, stale } = await this.box.openWithAge(delivery.webhook_id, delivery.secret_enc);
+    if (stale) {
+      // Sealed under a replaced server secret (by an instance not yet restarted with the new one): re-seal it now.
+      void this.rotation.resealIfStale(delivery.webhook_id, delivery.secret_enc).catch((err: Error) => this.logger.warn(`re-sealing webhook ${delivery.webhook_id}'s secret failed: ${err.message}`));
+    }
     const body = JSON.stringify({ id: delivery.id, type: delivery.event_type, created_at: new Date(delivery.created_at).toISOString(), data: delivery.payload });
     const timestamp = Math.floor(Date.now() / 1000);
     const headers = {

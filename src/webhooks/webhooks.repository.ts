@@ -50,6 +50,20 @@ export class WebhooksRepository {
     return rows[0];
   }
 
+  /** Webhooks' sealed secrets in id order after `afterId`, a page at a time (for re-sealing them under a new key). */
+  async sealedSecrets(afterId: string | undefined, limit: number): Promise<{ id: string; secret_enc: string }[]> {
+    return this.prisma.$queryRaw<{ id: string; secret_enc: string }[]>`
+      SELECT id::text AS id, secret_enc FROM webhooks
+       WHERE ${afterId ?? null}::uuid IS NULL OR id > ${afterId ?? null}::uuid
+       ORDER BY id LIMIT ${limit}::int`;
+  }
+
+  /** Replaces a sealed secret only if it is still `previous`: of instances re-sealing at once, one write stands. */
+  async replaceSealedSecret(id: string, previous: string, next: string): Promise<boolean> {
+    const count = await this.prisma.$executeRaw`UPDATE webhooks SET secret_enc = ${next} WHERE id = ${id}::uuid AND secret_enc = ${previous}`;
+    return count > 0;
+  }
+
   /** Newest first, `limit + 1` rows (see pageOf). */
   async list(projectId: string, after: Position | undefined, limit: number): Promise<WebhookRow[]> {
     return this.prisma.$queryRaw<WebhookRow[]>`

@@ -1,6 +1,10 @@
-import { ServerSecretService } from '../../src/infra/crypto/server-secret.service.js';
+import { ServerSecretService, serverSecretWarning } from '../../src/infra/crypto/server-secret.service.js';
+import { WebhookSecretBox } from '../../src/webhooks/webhook-secret-box.service.js';
+import { WebhookSecretRotation } from '../../src/webhooks/webhook-secret-rotation.service.js';
 import { type TestApp, startApp } from '../support/app.js';
 import { type TestDatabase, createTestDatabase } from '../support/database.js';
+import { createProject, signInAdmin, waitFor } from '../support/fixtures.js';
+import { HttpClient } from '../support/http.js';
 
 describe('server secret', () => {
   let db: TestDatabase;
@@ -38,5 +42,110 @@ describe('server secret', () => {
     const fromConfig = await c.app.get(ServerSecretService).hmacHex('test', '198.51.100.1');
     expect(await d.app.get(ServerSecretService).hmacHex('test', '198.51.100.1')).toBe(fromConfig);
     expect(await apps[0].app.get(ServerSecretService).hmacHex('test', '198.51.100.1')).not.toBe(fromConfig);
+  });
+
+  it('warns at start when an external database holds the secret beside what it protects, and only then', async () => {
+    expect(serverSecretWarning({ secret: undefined, externalDatabase: true })).toMatch(/ARBITER_SECRET is not set.*same database/);
+    expect(serverSecretWarning({ secret: undefined, externalDatabase: false })).toBeUndefined();
+    expect(serverSecretWarning({ secret: 'x'.repeat(32), externalDatabase: true })).toBeUndefined();
+
+    let captured = '';
+    const originalWrite = process.stdout.write;
+    // pino writes through process.stdout.write when it was replaced before the logger is made.
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      captured += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      (rest.find((arg) => typeof arg === 'function') as (() => void) | undefined)?.();
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      const external = await startApp(db.url, { logLevel: 'warn', externalDatabase: true });
+      await external.close();
+    } finally {
+      process.stdout.write = originalWrite;
+    }
+    const warning = captured.split('\n').find((line) => line.includes('ARBITER_SECRET is not set'));
+    expect(warning && JSON.parse(warning).level).toBe(40);
+  });
+});
+
+describe('rotating the server secret', () => {
+  const OLD = 'the old ARBITER_SECRET, at least 32 characters long';
+  const NEW = 'the new ARBITER_SECRET, at least 32 characters long';
+  let db: TestDatabase;
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterEach(() => db?.drop());
+
+  /** Creates a webhook through the API of an instance started with `overrides`; returns its id and secret. */
+  async function webhookUnder(overrides: Parameters<typeof startApp>[1]): Promise<{ id: string; secret: string; sealed: string }> {
+    const app = await startApp(db.url, overrides);
+    try {
+      const http = new HttpClient(app.url);
+      const admin = await signInAdmin(http);
+      const project = await createProject(http, admin.token);
+      const res = await http.post(`/api/projects/${project.id}/webhooks`, { url: 'https://hooks.example.test/arbiter', events: ['review.created'] }, { token: admin.token });
+      expect(res.status).toBe(201);
+      return { id: res.body.id, secret: res.body.secret, sealed: await sealedOf(res.body.id) };
+    } finally {
+      await app.close();
+    }
+  }
+
+  const sealedOf = async (id: string) => (await db.pool.query('SELECT secret_enc FROM webhooks WHERE id = $1', [id])).rows[0].secret_enc as string;
+
+  /** What an instance started with `overrides` reads the webhook's secret as. */
+  async function openedBy(overrides: Parameters<typeof startApp>[1], id: string): Promise<string> {
+    const app = await startApp(db.url, overrides);
+    try {
+      return await app.app.get(WebhookSecretBox).open(id, await sealedOf(id));
+    } finally {
+      await app.close();
+    }
+  }
+
+  it('re-seals secrets sealed under ARBITER_SECRET_PREVIOUS under the new ARBITER_SECRET at start, so the old one can go', async () => {
+    const hook = await webhookUnder({ secret: OLD });
+    // The new secret alone cannot open it: that is what ARBITER_SECRET_PREVIOUS is for.
+    await expect(openedBy({ secret: NEW }, hook.id)).rejects.toThrow(/does not open/);
+
+    const rotating = await startApp(db.url, { secret: NEW, secretPrevious: OLD });
+    try {
+      await waitFor('the start-up re-seal', async () => ((await sealedOf(hook.id)) !== hook.sealed ? true : undefined), 10_000);
+      expect(await rotating.app.get(WebhookSecretRotation).resealAll()).toEqual({ resealed: 0, unreadable: 0 });
+    } finally {
+      await rotating.close();
+    }
+    expect(await openedBy({ secret: NEW }, hook.id)).toBe(hook.secret);
+  });
+
+  it('moves secrets sealed under the generated database secret to ARBITER_SECRET once it is set', async () => {
+    const hook = await webhookUnder({});
+    const rotating = await startApp(db.url, { secret: NEW });
+    try {
+      // Until it is re-sealed, the webhook still works: the stored secret opens it.
+      expect(await rotating.app.get(WebhookSecretBox).open(hook.id, hook.sealed)).toBe(hook.secret);
+      await waitFor('the start-up re-seal', async () => ((await sealedOf(hook.id)) !== hook.sealed ? true : undefined), 10_000);
+    } finally {
+      await rotating.close();
+    }
+    // With the generated secret deleted from the database, ARBITER_SECRET alone opens it.
+    await db.pool.query("DELETE FROM server_settings WHERE name = 'server_secret'");
+    expect(await openedBy({ secret: NEW }, hook.id)).toBe(hook.secret);
+  });
+
+  it('lets instances re-sealing at once leave one sealed secret that opens', async () => {
+    const hook = await webhookUnder({ secret: OLD });
+    const apps = await Promise.all([startApp(db.url, { secret: NEW, secretPrevious: OLD }), startApp(db.url, { secret: NEW, secretPrevious: OLD })]);
+    try {
+      const results = await Promise.all(apps.flatMap((app) => [app, app].map((a) => a.app.get(WebhookSecretRotation).resealIfStale(hook.id, hook.sealed))));
+      // Whatever the start-up passes did meanwhile, at most one of these replaced the original.
+      expect(results.filter(Boolean).length).toBeLessThanOrEqual(1);
+    } finally {
+      await Promise.all(apps.map((app) => app.close()));
+    }
+    expect(await openedBy({ secret: NEW }, hook.id)).toBe(hook.secret);
   });
 });
