@@ -5,6 +5,10 @@ import { type TestApp, startApp } from '../support/app.js';
 import { type TestDatabase, createTestDatabase } from '../support/database.js';
 import { createProject, signInAdmin, waitFor } from '../support/fixtures.js';
 import { HttpClient } from '../support/http.js';
+import { WebhookReceiver } from '../reviews/support.js';
+import { loadConfig } from '../../src/infra/config/config.js';
+import { webhookDueChannel } from '../../src/webhooks/webhook-events.js';
+import { signWebhook } from '../../src/webhooks/webhook-signature.js';
 
 describe('server secret', () => {
   let db: TestDatabase;
@@ -80,13 +84,13 @@ describe('rotating the server secret', () => {
   afterEach(() => db?.drop());
 
   /** Creates a webhook through the API of an instance started with `overrides`; returns its id and secret. */
-  async function webhookUnder(overrides: Parameters<typeof startApp>[1]): Promise<{ id: string; secret: string; sealed: string }> {
+  async function webhookUnder(overrides: Parameters<typeof startApp>[1], url = 'https://hooks.example.test/arbiter'): Promise<{ id: string; secret: string; sealed: string }> {
     const app = await startApp(db.url, overrides);
     try {
       const http = new HttpClient(app.url);
       const admin = await signInAdmin(http);
       const project = await createProject(http, admin.token);
-      const res = await http.post(`/api/projects/${project.id}/webhooks`, { url: 'https://hooks.example.test/arbiter', events: ['review.created'] }, { token: admin.token });
+      const res = await http.post(`/api/projects/${project.id}/webhooks`, { url, events: ['review.created'] }, { token: admin.token });
       expect(res.status).toBe(201);
       return { id: res.body.id, secret: res.body.secret, sealed: await sealedOf(res.body.id) };
     } finally {
@@ -147,5 +151,30 @@ describe('rotating the server secret', () => {
       await Promise.all(apps.map((app) => app.close()));
     }
     expect(await openedBy({ secret: NEW }, hook.id)).toBe(hook.secret);
+  });
+
+  it('re-seals, as it delivers, a secret sealed under the old key by an instance not yet restarted', async () => {
+    const receiver = await WebhookReceiver.start(() => 200);
+    const rotated = await startApp(db.url, { secret: NEW, secretPrevious: OLD });
+    try {
+      // Created through an instance still on the old secret, after the rotated one's start-up pass.
+      const hook = await webhookUnder({ secret: OLD }, receiver.url);
+      await db.pool.query("INSERT INTO webhook_deliveries (id, webhook_id, event_key, event_type, payload) VALUES (gen_random_uuid(), $1, 'rotation-test', 'review.created', '{}')", [hook.id]);
+      await db.pool.query('SELECT pg_notify($1, $2)', [webhookDueChannel.name, '{}']);
+      const call = await waitFor('the delivery', async () => receiver.calls[0], 10_000);
+      const timestamp = Number(call.headers['x-arbiter-timestamp']);
+      expect(call.headers['x-arbiter-signature']).toBe(signWebhook(hook.secret, timestamp, call.body));
+      await waitFor('the re-seal', async () => ((await sealedOf(hook.id)) !== hook.sealed ? true : undefined), 5000);
+      expect(await rotated.app.get(WebhookSecretBox).openWithAge(hook.id, await sealedOf(hook.id))).toEqual({ secret: hook.secret, stale: false });
+    } finally {
+      await rotated.close();
+      await receiver.close();
+    }
+  });
+
+  it('reads ARBITER_SECRET_PREVIOUS only beside ARBITER_SECRET', () => {
+    expect(loadConfig({ ARBITER_SECRET: NEW, ARBITER_SECRET_PREVIOUS: OLD }).secretPrevious).toBe(OLD);
+    expect(() => loadConfig({ ARBITER_SECRET_PREVIOUS: OLD })).toThrow(/ARBITER_SECRET_PREVIOUS needs ARBITER_SECRET/);
+    expect(() => loadConfig({ ARBITER_SECRET: NEW, ARBITER_SECRET_PREVIOUS: 'short' })).toThrow(/ARBITER_SECRET_PREVIOUS must be at least 32/);
   });
 });
