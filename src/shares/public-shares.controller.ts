@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../auth/auth.decorators.js';
 import { AppError } from '../infra/errors/error-catalogue.js';
@@ -38,6 +38,8 @@ export class PublicSharesController {
 
   /** The page a share URL opens. */
   @Get('s/:token')
+  @ApiOkResponse({ description: 'The share page', content: { 'text/html': { schema: { type: 'string' } } } })
+  @ApiNotFoundResponse({ description: 'The same page, for a malformed or unknown token (its script says so)', content: { 'text/html': { schema: { type: 'string' } } } })
   async page(@Param('token') token: string, @ReqContext() ctx: RequestContext, @Res() res: Response): Promise<void> {
     res.set(PUBLIC_SHARE_HEADERS);
     let status = 200;

@@ -109,10 +109,9 @@ function routeOf(doc: OpenApiDoc, url: string): string | undefined {
   return candidates.sort((a, b) => (a.match(/\{/g)?.length ?? 0) - (b.match(/\{/g)?.length ?? 0))[0];
 }
 
-/** Routes whose answer is not JSON, so a JSON schema cannot describe it. */
-const NOT_JSON: Record<string, string> = {
+/** Operations the scenario does not call: an event stream never ends, so it is not one JSON answer. */
+const NOT_CALLED: Record<string, string> = {
   'get /api/stream': 'text/event-stream (its frames are described in the operation)',
-  'get /s/{token}': 'the HTML page of a share link',
 };
 
 describe('OpenAPI document, checked against real requests and responses', () => {
@@ -125,7 +124,7 @@ describe('OpenAPI document, checked against real requests and responses', () => 
   async function call(method: string, url: string, expected: number, options: { token?: string; body?: unknown } = {}): Promise<HttpResult> {
     const res = await new HttpClient(instance.url).request(method, url, options);
     exchanges.push({ method: method.toLowerCase(), url, requestBody: options.body, status: res.status, contentType: res.headers.get('content-type') ?? '', body: res.body });
-    if (res.status !== expected) throw new Error(`${method} ${url}: expected ${expected}, got ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status !== expected) throw new Error(`${method} ${url}: expected ${expected}, got ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
     return res;
   }
 
@@ -202,6 +201,8 @@ describe('OpenAPI document, checked against real requests and responses', () => 
     const share = (await call('POST', `/api/sessions/${session}/shares`, 201, { token: reviewerToken, body: { expires_in_seconds: 3600, max_views: 5 } })).body;
     await call('POST', `/api/sessions/${session}/shares`, 201, { token, body: {} });
     await call('GET', `/api/public/shares/${share.token}`, 200);
+    await call('GET', `/s/${share.token}`, 200);
+    await call('GET', '/s/not-a-token', 404);
     await call('POST', `/api/public/shares/${share.token}/views`, 200);
     await call('GET', `/api/sessions/${session}/shares`, 200, { token });
     await call('GET', `/api/shares/${share.id}`, 200, { token });
@@ -271,7 +272,8 @@ describe('OpenAPI document, checked against real requests and responses', () => 
         continue;
       }
       if (!isJson) {
-        mismatches.push(`${where}: answered ${x.contentType}, not JSON`);
+        const mediaType = x.contentType.split(';')[0];
+        if (!declared.content?.[mediaType]) mismatches.push(`${where}: answered ${mediaType}, which is not declared`);
         continue;
       }
       if (!schema) {
@@ -297,9 +299,9 @@ describe('OpenAPI document, checked against real requests and responses', () => 
     expect([...new Set(mismatches)]).toEqual([]);
   });
 
-  it('has every documented operation exercised above (or named as not JSON)', () => {
+  it('has every documented operation exercised above (but the event stream)', () => {
     const succeeded = new Set(exchanges.filter((x) => x.status < 300).map((x) => `${x.method} ${routeOf(doc, x.url)}`));
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
-    expect(documented.filter((op) => !succeeded.has(op) && !NOT_JSON[op])).toEqual([]);
+    expect(documented.filter((op) => !succeeded.has(op) && !NOT_CALLED[op])).toEqual([]);
   });
 });
