@@ -111,7 +111,7 @@ const CLOSE_CAUSE: Record<number, ArbiterConnectErrorCode> = { 4400: 'protocol',
 const TLS_ERROR = /^(ERR_SSL_|ERR_TLS_|EPROTO$|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|HOSTNAME_MISMATCH$)/;
 
 /** Classifies a socket or handshake error of one attempt. */
-function socketFailure(err: Error & { code?: string; hostname?: string }, url: URL): Failure {
+function socketFailure(err: Error & { code?: string }, url: URL): Failure {
   const code = err.code ?? '';
   if (code === 'ECONNREFUSED') return { code: 'connection_refused', detail: 'connection refused', retry: 'transport', cause: err };
   if (code === 'ENOTFOUND') return { code: 'dns', detail: `host ${url.hostname} not found (ENOTFOUND)`, retry: false, cause: err };
@@ -402,7 +402,8 @@ export class ArbiterClient {
 
   private connectError(failure: Failure, note?: string): ArbiterConnectError {
     const notes = [note, this.opened > 1 ? `${this.opened} attempts` : undefined].filter(Boolean).join(', ');
-    const lead = failure.code === 'http_status' || failure.closeCode !== undefined ? 'cannot connect to' : 'cannot reach';
+    // Reached, but refused (an HTTP status or a close code), or not reached at all.
+    const lead = failure.status !== undefined || failure.closeCode !== undefined ? 'cannot connect to' : 'cannot reach';
     const message = `${lead} ${displayUrl(this.url)}: ${failure.detail}${notes ? ` (${notes})` : ''}`;
     return new ArbiterConnectError(failure.code, message, { closeCode: failure.closeCode, status: failure.status, cause: failure.cause });
   }

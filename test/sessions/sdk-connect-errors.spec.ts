@@ -103,6 +103,7 @@ describe('ArbiterClient.connect reports why it cannot connect', () => {
     try {
       const { error } = await connectError(server.url, w.key);
       expect({ code: error.code, status: error.status, upgrades: server.upgrades() }).toEqual({ code: 'auth', status: 401, upgrades: 1 });
+      expect(error.message).toBe(`cannot connect to ${server.url}/ws: the server refused the WebSocket upgrade with HTTP 401 Unauthorized`);
     } finally {
       await server.close();
     }
