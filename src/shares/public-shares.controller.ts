@@ -39,7 +39,7 @@ export class PublicSharesController {
   /** The page a share URL opens. */
   @Get('s/:token')
   @ApiOkResponse({ description: 'The share page', content: { 'text/html': { schema: { type: 'string' } } } })
-  @ApiNotFoundResponse({ description: 'The same page, for a malformed or unknown token (its script says so)', content: { 'text/html': { schema: { type: 'string' } } } })
+  @ApiNotFoundResponse({ description: 'The same page, for a malformed token (its script says the link does not exist)', content: { 'text/html': { schema: { type: 'string' } } } })
   async page(@Param('token') token: string, @ReqContext() ctx: RequestContext, @Res() res: Response): Promise<void> {
     res.set(PUBLIC_SHARE_HEADERS);
     let status = 200;
