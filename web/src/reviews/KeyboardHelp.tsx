@@ -12,7 +12,7 @@ export const SHORTCUTS: [string, string][] = [
 
 export function KeyboardHelp({ opened, onClose }: { opened: boolean; onClose(): void }) {
   return (
-    <Modal opened={opened} onClose={onClose} title="Keyboard shortcuts" centered>
+    <Modal opened={opened} onClose={onClose} title="Keyboard shortcuts" centered closeButtonProps={{ 'aria-label': 'Close' }}>
       <Table>
         <Table.Tbody>
           {SHORTCUTS.map(([key, what]) => (

@@ -29,7 +29,7 @@ export function useReviewActions(me: Me): ReviewActions {
   };
 
   const dialogs = (
-    <Modal opened={denying !== null} onClose={() => setDenying(null)} title={<Text fw={700}>Deny {denying ? reviewName(denying) : ''}</Text>} centered>
+    <Modal opened={denying !== null} onClose={() => setDenying(null)} title={<Text fw={700}>Deny {denying ? reviewName(denying) : ''}</Text>} centered closeButtonProps={{ 'aria-label': 'Close' }}>
       <form onSubmit={submitDeny}>
         <Stack>
           <Textarea

@@ -1,4 +1,4 @@
-import { useEffect, useSyncExternalStore } from 'react';
+import { useEffect, useRef, useSyncExternalStore } from 'react';
 
 /** One event of GET /api/stream: `data: {"id","type","project_id","at","data"}`. */
 export interface StreamEvent<T = Record<string, unknown>> {
@@ -24,6 +24,8 @@ class Stream {
   private readonly statusListeners = new Set<() => void>();
   private users = 0;
   private retry: ReturnType<typeof setTimeout> | undefined;
+  /** Where a stream this page opens anew resumes (the browser's own reconnects send Last-Event-ID themselves). */
+  private lastEventId: string | undefined;
   status: Status = 'connecting';
 
   subscribe(listener: Listener): () => void {
@@ -47,7 +49,8 @@ class Stream {
   }
 
   private open() {
-    const source = new EventSource('/api/stream', { withCredentials: true });
+    const resume = this.lastEventId ? `?last_event_id=${encodeURIComponent(this.lastEventId)}` : '';
+    const source = new EventSource(`/api/stream${resume}`, { withCredentials: true });
     this.source = source;
     source.onopen = () => this.setStatus('live');
     source.onerror = () => {
@@ -60,7 +63,9 @@ class Stream {
     };
     for (const type of TYPES) {
       source.addEventListener(type, (message) => {
-        const event = JSON.parse((message as MessageEvent<string>).data || '{}') as StreamEvent;
+        const { data, lastEventId } = message as MessageEvent<string>;
+        if (lastEventId) this.lastEventId = lastEventId;
+        const event = JSON.parse(data || '{}') as StreamEvent;
         event.type ??= type;
         for (const l of this.listeners) l(event);
       });
@@ -71,6 +76,8 @@ class Stream {
     clearTimeout(this.retry);
     this.source?.close();
     this.source = null;
+    // Nobody listens any more (signed out): the next sign-in loads fresh state and starts from now.
+    this.lastEventId = undefined;
     this.setStatus('connecting');
   }
 }
@@ -79,7 +86,12 @@ const stream = new Stream();
 
 /** Calls `listener` for every event of the live feed while the component is mounted. */
 export function useStream(listener: Listener): void {
-  useEffect(() => stream.subscribe(listener), [listener]);
+  // The newest listener is called, but the subscription stays: re-subscribing could close and reopen the stream.
+  const latest = useRef(listener);
+  useEffect(() => {
+    latest.current = listener;
+  });
+  useEffect(() => stream.subscribe((event) => latest.current(event)), []);
 }
 
 export function useStreamStatus(): Status {
