@@ -5,7 +5,7 @@ import { AuditService, type AuditActor } from '../audit/audit.service.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import { AppError } from '../infra/errors/error-catalogue.js';
 import type { PolicyRuleDto, PolicyView, PutPolicyDto } from './dto/policy.dto.js';
-import { compileInputPattern, type PolicySettings, type RuleSnapshot } from './policy-engine.js';
+import { MAX_POLICY_PROGRAM_SIZE, PatternMemo, type PatternCompiler, type PolicySettings, type RuleSnapshot } from './policy-engine.js';
 import { policyChangedChannel } from './policy-events.js';
 
 export function ruleSnapshot(row: PolicyRule): RuleSnapshot {
@@ -21,17 +21,27 @@ export function ruleSnapshot(row: PolicyRule): RuleSnapshot {
   };
 }
 
-/** Refuses a pattern RE2 cannot compile (or one too complex), naming the rule by its index in the request and why. */
-function checkPatterns(rules: PolicyRuleDto[]): void {
+/**
+ * Refuses a pattern RE2 cannot compile (or one too complex), naming the rule by its index in the request and why, and
+ * patterns too complex together.
+ */
+function checkPatterns(rules: PolicyRuleDto[], compilePattern: PatternCompiler): void {
+  let instructions = 0;
   rules.forEach((rule, i) => {
     if (rule.input_pattern === undefined || rule.input_pattern === null) return;
     try {
-      compileInputPattern(rule.input_pattern);
+      instructions += compilePattern(rule.input_pattern).programSize();
     } catch (err) {
       throw new AppError('validation_failed', `rules[${i}].input_pattern: not a valid pattern: ${(err as Error).message}`);
     }
   });
+  if (instructions > MAX_POLICY_PROGRAM_SIZE) {
+    throw new AppError('validation_failed', `rules: the input patterns compile to ${instructions} RE2 instructions in all, at most ${MAX_POLICY_PROGRAM_SIZE}`);
+  }
 }
+
+/** About ten of the largest policies' worth of compiled patterns, kept across reloads. */
+const REMEMBERED_PATTERN_INSTRUCTIONS = 10 * MAX_POLICY_PROGRAM_SIZE;
 
 export interface PolicyDefinition {
   settings: PolicySettings;
@@ -42,10 +52,15 @@ export interface PolicyDefinition {
 /** A project's rules and default action: reading, replacing, and loading them for the PolicyCache. */
 @Injectable()
 export class PoliciesService {
+  private readonly patterns = new PatternMemo(REMEMBERED_PATTERN_INSTRUCTIONS);
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly audit: AuditService,
   ) {}
+
+  /** Compiles an input pattern, or hands back the one compiled for the same text (see PatternMemo). */
+  readonly compilePattern: PatternCompiler = (pattern) => this.patterns.compile(pattern);
 
   async get(projectId: string): Promise<PolicyView> {
     const [project, rules] = await this.prisma.$transaction(
@@ -64,7 +79,7 @@ export class PoliciesService {
    * on commit (their PolicyCache drops the project).
    */
   async replace(projectId: string, input: PutPolicyDto, actor: AuditActor, requestId?: string): Promise<PolicyView> {
-    checkPatterns(input.rules);
+    checkPatterns(input.rules, this.compilePattern);
     return this.prisma.$transaction(async (tx) => {
       const existing = await tx.project.findUnique({ where: { id: projectId }, select: { id: true } });
       if (!existing) throw new AppError('not_found', 'project not found');

@@ -84,7 +84,7 @@ export class PolicyCache implements OnModuleInit, OnModuleDestroy {
 
   private load(projectId: string, now: number): Promise<CompiledPolicy> {
     const promise = this.policies.load(projectId).then(({ settings, rules }) => {
-      const policy = compilePolicy(settings, rules);
+      const policy = compilePolicy(settings, rules, this.policies.compilePattern);
       for (const { snapshot, patternError } of policy.rules) this.reportBrokenPattern(projectId, snapshot.id, snapshot.input_pattern, patternError);
       return policy;
     });

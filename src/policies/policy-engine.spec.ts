@@ -4,6 +4,7 @@ import {
   MAX_INPUT_TEXT_CHARS,
   MAX_PATTERN_PROGRAM_SIZE,
   MAX_TEST_WORK,
+  PatternMemo,
   type RuleSnapshot,
   ToolGlob,
   compileInputPattern,
@@ -89,6 +90,25 @@ describe('input patterns', () => {
   it(`refuses a pattern over ${MAX_PATTERN_PROGRAM_SIZE} instructions`, () => {
     expect(compileInputPattern('x'.repeat(1000)).programSize()).toBeLessThanOrEqual(MAX_PATTERN_PROGRAM_SIZE);
     expect(() => compileInputPattern('(?s).{0,999}.{0,999}')).toThrow(/too complex: it compiles to \d+ instructions/);
+  });
+
+  it('are compiled once per text by a PatternMemo, the least recently used dropped past its size', () => {
+    const memo = new PatternMemo(30);
+    const a = memo.compile('a'.repeat(10));
+    expect(memo.compile('a'.repeat(10))).toBe(a);
+    const b = memo.compile('b'.repeat(10));
+    expect(memo.compile('a'.repeat(10))).toBe(a);
+    // 12 + 12 + 12 instructions is over 30: the least recently used (b) goes.
+    memo.compile('c'.repeat(10));
+    expect(memo.size).toBe(2);
+    expect(memo.compile('a'.repeat(10))).toBe(a);
+    expect(memo.compile('b'.repeat(10))).not.toBe(b);
+    expect(() => memo.compile('(a)\\1')).toThrow(/backreferences/);
+    expect(memo.size).toBe(2);
+    // A policy compiled with it shares the compiled pattern.
+    const settings = { projectId: 'p', mode: 'block' as const, defaultAction: 'allow' as const, timeoutDecision: 'block' as const, reviewTimeoutSeconds: 300, reviewMaxTimeoutSeconds: 86400 };
+    const p = compilePolicy(settings, [rule({ input_pattern: 'a'.repeat(10), action: 'block' })], memo.compile);
+    expect(p.rules[0].inputMatcher).toBe(a);
   });
 
   it('run in linear time: the pattern that froze the instance answers at once', () => {

@@ -64,6 +64,13 @@ export const MAX_INPUT_TEXT_CHARS = 1024 * 1024;
 export const MAX_PATTERN_PROGRAM_SIZE = 2000;
 
 /**
+ * A project's patterns together may compile to at most this many instructions, checked when rules are saved. RE2
+ * takes 2-20 µs per instruction to compile (`(?i)[a-z]{1,999}` is 2,000 instructions and ~30 ms), on the thread that
+ * answers every project: this keeps a whole policy's compile to a few hundred milliseconds, once per change.
+ */
+export const MAX_POLICY_PROGRAM_SIZE = 20_000;
+
+/**
  * The most work one test of one pattern against one text may cost: (program size + 16) × (text length + 1). RE2 runs
  * in time linear in both (measured worst case about 9 ns per unit here, so ~70 ms), but one test cannot be stopped
  * midway, so a test above this is not started. E.g. a 64 Ki-character value can be tested by a pattern of up to 106
@@ -138,12 +145,49 @@ export function compileInputPattern(pattern: string): RE2JS {
   return compiled;
 }
 
-export function compileRule(snapshot: RuleSnapshot): CompiledRule {
+export type PatternCompiler = (pattern: string) => RE2JS;
+
+/**
+ * Compiled patterns by their text, the least recently used dropped once they hold over `maxInstructions`: a policy
+ * reloaded (its TTL ran out, or another project's change) or saved again compiles only the patterns that are new.
+ * Shared by projects, which is safe: a compiled pattern holds no state a match depends on (only RE2's DFA cache).
+ */
+export class PatternMemo {
+  private readonly entries = new Map<string, RE2JS>();
+  private instructions = 0;
+
+  constructor(private readonly maxInstructions: number) {}
+
+  /** compileInputPattern, remembered; it throws as that does (a failure is not remembered). */
+  readonly compile: PatternCompiler = (pattern) => {
+    const known = this.entries.get(pattern);
+    if (known) {
+      this.entries.delete(pattern);
+      this.entries.set(pattern, known);
+      return known;
+    }
+    const compiled = compileInputPattern(pattern);
+    this.entries.set(pattern, compiled);
+    this.instructions += compiled.programSize();
+    for (const [oldest, entry] of this.entries) {
+      if (this.instructions <= this.maxInstructions || oldest === pattern) break;
+      this.entries.delete(oldest);
+      this.instructions -= entry.programSize();
+    }
+    return compiled;
+  };
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+export function compileRule(snapshot: RuleSnapshot, compilePattern: PatternCompiler = compileInputPattern): CompiledRule {
   let inputMatcher: RE2JS | null = null;
   let patternError: string | null = null;
   if (snapshot.input_pattern !== null) {
     try {
-      inputMatcher = compileInputPattern(snapshot.input_pattern);
+      inputMatcher = compilePattern(snapshot.input_pattern);
     } catch (err) {
       patternError = (err as Error).message;
     }
@@ -152,9 +196,9 @@ export function compileRule(snapshot: RuleSnapshot): CompiledRule {
 }
 
 /** Compiles a project's settings and its rules (in `position` order) into what `matchRules` runs. */
-export function compilePolicy(settings: PolicySettings, rules: RuleSnapshot[]): CompiledPolicy {
+export function compilePolicy(settings: PolicySettings, rules: RuleSnapshot[], compilePattern: PatternCompiler = compileInputPattern): CompiledPolicy {
   const ordered = [...rules].sort((a, b) => a.position - b.position);
-  return { ...settings, rules: ordered.map(compileRule) };
+  return { ...settings, rules: ordered.map((rule) => compileRule(rule, compilePattern)) };
 }
 
 function ruleReason(rule: RuleSnapshot): string {

@@ -122,13 +122,16 @@ describe('GET/PUT /api/projects/:id/rules', () => {
       expect({ body, status: res.status, code: res.body.error?.code }).toEqual({ body, status: 400, code: 'validation_failed' });
       expect(res.body.error.message).toMatch(field);
     }
-    const limits = await put({
-      default_action: 'allow',
-      rules: Array.from({ length: 500 }, (_, i) => ({ action: 'block', tool: `${'t'.repeat(195)}.${i}`.slice(-200), input_pattern: 'p'.repeat(1000), reason: 'r'.repeat(500) })),
-    });
+    // Patterns of up to 1,000 characters each, and 20,000 RE2 instructions in all (a literal of n characters is n + 2).
+    const rules = (patternOf: (i: number) => string) =>
+      Array.from({ length: 500 }, (_, i) => ({ action: 'block', tool: `${'t'.repeat(195)}.${i}`.slice(-200), input_pattern: patternOf(i), reason: 'r'.repeat(500) }));
+    const limits = await put({ default_action: 'allow', rules: rules((i) => (i === 0 ? 'p'.repeat(1000) : `${i}`.padEnd(36, 'p'))) });
     expect(limits.status).toBe(200);
     expect(limits.body.rules).toHaveLength(500);
     expect(limits.body.rules[499].position).toBe(499);
+    const over = await put({ default_action: 'allow', rules: rules((i) => `${i}`.padEnd(39, 'p')) });
+    expect(over.status).toBe(400);
+    expect(over.body.error).toEqual({ code: 'validation_failed', message: 'rules: the input patterns compile to 20500 RE2 instructions in all, at most 20000' });
   });
 
   it('lets viewers and reviewers read the rules but not change them; admins can', async () => {
