@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../src/infra/database/project-root.js';
-import { ArbiterProcess, buildDist, killAll } from '../topology/arbiter-process.js';
+import { ArbiterProcess, LOG_DIR, buildDist, killAll } from '../topology/arbiter-process.js';
 import { type Step, bashScript, mismatch, outputsByStep, walkthroughSteps } from './walkthrough-script.js';
 
 /**
@@ -33,9 +33,13 @@ let server: ArbiterProcess;
 let failed = false;
 
 beforeAll(async () => {
+  for (const tool of ['bash', 'curl']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`${tool} is not installed: the README's walk-through needs it`);
+  }
   await buildDist();
   work = mkdtempSync(path.join(os.tmpdir(), 'arbiter-readme-'));
-  // As root, the embedded PostgreSQL runs as the `postgres` user, which must reach its data folder in here.
+  // Reachable by the `postgres` user, so that as root the embedded cluster stays in here (from a private folder it
+  // would live under /var/lib/arbiter, and outlive this test).
   chmodSync(work, 0o755);
   // The reader runs agent.mjs in the Arbiter folder, where `arbiter/sdk` is the package's own export; from here the
   // same package is found through node_modules.
@@ -51,10 +55,24 @@ beforeAll(async () => {
 }, BUILD_MS + START_MS);
 
 afterAll(async () => {
+  // SIGTERM: the server stops its embedded PostgreSQL (which runs in a process group of its own) before it exits;
+  // SIGKILL, killAll's, would leave that running.
+  if (server) {
+    const exit = await server.stop('SIGTERM');
+    if (exit.signal === 'SIGKILL') process.stderr.write(`\nthe server did not stop on SIGTERM; its PostgreSQL may still run\n`);
+  }
   await killAll();
   if (failed) process.stderr.write(`\nthe walk-through's folder is kept: ${work}\n`);
-  else if (work) rmSync(work, { recursive: true, force: true });
-});
+  else {
+    if (work) rmSync(work, { recursive: true, force: true });
+    if (server) rmSync(server.logFile, { force: true });
+    try {
+      rmdirSync(LOG_DIR);
+    } catch {
+      // Not empty: another suite of this worker keeps its logs there.
+    }
+  }
+}, 60_000);
 
 interface BashRun {
   code: number | null;
