@@ -144,7 +144,7 @@ export function inputTexts(value: unknown, maxChars: number): Set<string> | null
 /** SHA-256 hex of canonicalJson({ kind, tool: tool ?? null, input: input ?? null }), over its UTF-8 bytes. */
 export function eventInputSha256(event: PolicyEvent, inputJson: string = canonicalJson(event.input ?? null)): string {
   // canonicalJson({ kind, tool, input }) written out: the keys in sorted order, the input's text reused, so a caller
-  // that already canonicalised the input (the gateway, for policy matching) does not do it twice.
+  // that already canonicalised the input does not do it twice.
   const canonical = `{"input":${inputJson},"kind":${JSON.stringify(event.kind)},"tool":${JSON.stringify(event.tool ?? null)}}`;
   return createHash('sha256').update(canonical, 'utf8').digest('hex');
 }
