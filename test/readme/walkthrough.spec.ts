@@ -91,8 +91,9 @@ function runBash(script: string, env: Record<string, string>, timeoutMs: number)
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Decoded as a stream, so a character split across two chunks stays whole.
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const killGroup = () => {
       try {
         process.kill(-child.pid!, 'SIGKILL');
