@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rm
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../src/infra/database/project-root.js';
-import { ArbiterProcess, LOG_DIR, buildDist, killAll } from '../topology/arbiter-process.js';
+import { ArbiterProcess, LOG_DIR, killAll } from '../topology/arbiter-process.js';
 import { type Step, bashScript, mismatch, outputsByStep, walkthroughSteps } from './walkthrough-script.js';
 
 /**
@@ -36,7 +36,6 @@ beforeAll(async () => {
   for (const tool of ['bash', 'curl']) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`${tool} is not installed: the README's walk-through needs it`);
   }
-  await buildDist();
   work = mkdtempSync(path.join(os.tmpdir(), 'arbiter-readme-'));
   // Reachable by the `postgres` user, so that as root the embedded cluster stays in here (from a private folder it
   // would live under /var/lib/arbiter, and outlive this test).

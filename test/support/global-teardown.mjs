@@ -1,10 +1,13 @@
+import { rmSync } from 'node:fs';
 import pg from 'pg';
 
 export default async function globalTeardown() {
   const embedded = globalThis.__ARBITER_EMBEDDED__;
   if (embedded) {
-    // Not persistent: stopping also removes its data folder.
-    await embedded.stop();
+    await embedded.server.stop();
+    // The run's cluster is thrown away: its folder, and where it really lived when it was placed elsewhere (as root).
+    rmSync(embedded.server.clusterDir, { recursive: true, force: true });
+    rmSync(embedded.dir, { recursive: true, force: true });
     return;
   }
   const adminUrl = process.env.ARBITER_TEST_ADMIN_URL;

@@ -11,7 +11,7 @@ import { AgentSocket, eventually } from '../support/agent-socket.js';
 import { type TestDatabase, createTestDatabase } from '../support/database.js';
 import { createApiKey, createProject, createUser, signInAdmin, waitFor } from '../support/fixtures.js';
 import { HttpClient } from '../support/http.js';
-import { LOG_DIR, buildDist, killAll, serverLogsShown, withServerLogs } from './arbiter-process.js';
+import { LOG_DIR, killAll, serverLogsShown, withServerLogs } from './arbiter-process.js';
 import { Cluster, mapLimit, requestOnce, tally } from './cluster.js';
 
 /**
@@ -133,8 +133,6 @@ function connectReviewAgents(url: string, apiKey: string, prefix: string, count:
 
 /** Cleanups registered by the running test, run after it whether it passed or not. */
 const afterThisTest: (() => void)[] = [];
-
-beforeAll(() => buildDist(), SETUP_MS);
 
 afterEach(() => {
   for (const cleanup of afterThisTest.splice(0)) cleanup();

@@ -70,6 +70,8 @@ export interface EmbeddedPostgresOptions {
   dir: string;
   /** 0 picks a free port on every start. */
   port: number;
+  /** More server settings (`-c name=value`), e.g. the tests' `fsync=off`. */
+  settings?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -138,7 +140,10 @@ export class EmbeddedPostgres {
     this.actualPort = this.options.port || (await freePort());
     const child = spawn(
       postgres,
-      ['-D', dataDir, '-p', String(this.actualPort), '-h', '127.0.0.1', '-k', dir, '-c', 'max_connections=300'],
+      [
+        ...['-D', dataDir, '-p', String(this.actualPort), '-h', '127.0.0.1', '-k', dir],
+        ...Object.entries({ max_connections: '300', ...this.options.settings }).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+      ],
       // Its own process group: Ctrl-C in a terminal must reach Arbiter only, which drains first and then stops it.
       { ...identity, stdio: ['ignore', 'ignore', 'pipe'], detached: true },
     );
