@@ -48,6 +48,14 @@ describe('parseClientFrame', () => {
     expect(parseClientFrame(`{"type":"event","event_id":"deeper","kind":"tool","input":${nested(20_000)}}`)).toMatchObject({ ok: false, fatal: false, eventId: 'deeper' });
   });
 
+  it('names the event_id of a frame too deep to parse, and closes on any other frame that deep', () => {
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    const event = `{"type":"event","tool":"x","meta":{"event_id":"inner"},"event_id":"e\\u0041","kind":"tool","input":${deep}}`;
+    expect(parseClientFrame(event)).toEqual({ ok: false, fatal: false, eventId: 'eA', message: `event: input must not nest arrays and objects deeper than ${MAX_INPUT_DEPTH} levels` });
+    expect(parseClientFrame(`{"type":"event","kind":"tool","input":${deep}}`)).toMatchObject({ ok: false, fatal: false, eventId: undefined });
+    expect(parseClientFrame(`{"type":"login","session_id":"s","x":${deep}}`)).toMatchObject({ ok: false, fatal: true });
+  });
+
   it('measures nesting outside strings only', () => {
     expect(nestsDeeperThan('{"a":"[[[[{{{{"}', 1)).toBe(false);
     expect(nestsDeeperThan('{"a":"\\"}', 1)).toBe(false);
