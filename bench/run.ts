@@ -5,8 +5,8 @@
  * latency, default 2000), BENCH_REVIEWS (default 500), BENCH_SESSIONS (idle sessions for figure 4, default 20,000
  * or what the open-files limit allows), BENCH_LOGIN_WORKERS (default 2), BENCH_NODE_ARGS (extra node flags for the
  * Arbiter processes, e.g. --cpu-prof), BENCH_LOGIN_SECONDS (time allowed for figure 4's logins, default 90),
- * BENCH_FIGURES (which figures to run, e.g. 2,3; all by default), DATABASE_URL (use that server instead of an
- * embedded one).
+ * BENCH_FIGURES (which figures to run, e.g. 2,3; all by default), BENCH_HOSTILE (hostile sockets of each kind for
+ * figure 6, default 4), BENCH_HOSTILE_KINDS (which: max_size,max_nesting,regex), DATABASE_URL (use that server instead of an embedded one).
  */
 import { execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +17,7 @@ import pg from 'pg';
 import { closePool } from '../src/infra/database/close-pool.js';
 import { RawAgent, closedLoop, connectAgents, sequential } from './lib/agent.js';
 import { type BenchDatabase, createBenchDatabase } from './lib/database.js';
+import type { HostileKind } from './lib/hostile.js';
 import { BENCH_ADMIN, type Child, HttpError, api, closeTimedRequests, startArbiter, startFloorServer, timedRequest } from './lib/processes.js';
 import { cpuSeconds, nowMs, quantile, rssBytes, sleep, summary } from './lib/stats.js';
 
@@ -29,7 +30,11 @@ const VIEWERS = 32;
 const LOGIN_WORKERS = int('BENCH_LOGIN_WORKERS', 2);
 const LOGIN_SECONDS = int('BENCH_LOGIN_SECONDS', 90);
 /** Which figures to run (BENCH_FIGURES=2,3), all by default; 1 and 5 come from the same run. */
-const FIGURES = new Set((process.env.BENCH_FIGURES ?? '1,2,3,4,5').split(',').map((f) => f.trim()));
+const FIGURES = new Set((process.env.BENCH_FIGURES ?? '1,2,3,4,5,6').split(',').map((f) => f.trim()));
+const HOSTILE = int('BENCH_HOSTILE', 4);
+const HOSTILE_KINDS = (process.env.BENCH_HOSTILE_KINDS ?? 'max_size,max_nesting,regex').split(',').map((k) => k.trim()) as HostileKind[];
+/** Well-behaved agents whose verdict p99 figure 6 compares with and without hostile neighbours. */
+const ISOLATED_AGENTS = 16;
 const wanted = (...n: string[]) => n.some((f) => FIGURES.has(f));
 
 function openFilesLimit(): number {
@@ -360,6 +365,76 @@ async function figure4(db: BenchDatabase, dataDir: string): Promise<void> {
   }
 }
 
+/**
+ * Figure 6, isolation: the verdict p99 of well-behaved agents (another project) while other connections on the same
+ * instance send the worst inputs the protocol allows as fast as it takes them (maximum-size frames, inputs nested
+ * 20,000 deep, and inputs that make a catastrophic pattern backtrack on a backtracking engine), against the same
+ * agents alone; and the instance's peak RSS meanwhile.
+ */
+async function figure6(db: BenchDatabase, dataDir: string): Promise<void> {
+  const d = await startArbiter('arbiter-d', db.url, dataDir);
+  try {
+    const token = await adminToken(d.url);
+    const { key } = await projectWithKey(d.url, token, 'block', BLOCK_RULES);
+    const { key: hostileKey } = await projectWithKey(d.url, token, 'block', [
+      { tool: 'shell.exec', input_pattern: '(\\w+\\s?)+$', action: 'block', reason: 'catastrophic on a backtracking engine' },
+    ]);
+    const agents = await connectAgents(d.url, key, 'isolated', ISOLATED_AGENTS);
+    await closedLoop(agents, 'warm', 1);
+    const half = Math.max(2, Math.round(SECONDS / 2));
+    const alone = await closedLoop(agents, 'alone', half);
+    const aloneP99 = quantile(alone.latencies, 0.99);
+    const rssBefore = rssBytes(d.pid);
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssBytes(d.pid))), 50);
+    let sent: Record<string, number>;
+    let attacked: Awaited<ReturnType<typeof closedLoop>>;
+    // Its own process: building and sending the hostile frames must not delay the measured agents' event loop.
+    const worker = fork(path.join(path.dirname(new URL(import.meta.url).pathname), 'hostile-worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const reply = (type: string) =>
+      new Promise<{ type: string; sent?: Record<string, number>; message?: string }>((resolve, reject) => {
+        const onMessage = (m: { type: string; message?: string }) => {
+          if (m.type === 'failed') reject(new Error(`hostile worker: ${m.message}`));
+          else if (m.type === type) resolve(m);
+          else return;
+          worker.off('message', onMessage);
+        };
+        worker.on('message', onMessage);
+        worker.once('exit', (code) => reject(new Error(`hostile worker exited with ${code}`)));
+      });
+    try {
+      const started = reply('started');
+      worker.send({ type: 'start', url: d.url, apiKey: hostileKey, perKind: HOSTILE, kinds: HOSTILE_KINDS });
+      await started;
+      attacked = await closedLoop(agents, 'attacked', half);
+      const stopped = reply('stopped');
+      worker.send({ type: 'stop' });
+      sent = (await stopped).sent ?? {};
+    } finally {
+      clearInterval(sampler);
+      if (worker.exitCode === null) worker.kill('SIGKILL');
+    }
+    await closeAll(agents);
+    const attackedP99 = quantile(attacked.latencies, 0.99);
+    const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+    const what = `${HOSTILE} sockets each of 64 KiB frames, inputs nested 20,000 deep and (\\w+\\s?)+$ bait; frames sent: ${Object.entries(sent).map(([k, n]) => `${k} ${n}`).join(', ')}`;
+    add({
+      figure: 'isolation_p99_ms',
+      label: `verdict p99, ${ISOLATED_AGENTS} agents beside hostile ones`,
+      value: attackedP99,
+      unit: 'ms',
+      floor: aloneP99,
+      floorLabel: 'same agents alone',
+      goal: '≤1.5x',
+      met: attackedP99 <= 1.5 * aloneP99,
+      note: `${what}; ${(attacked.events / attacked.elapsedS).toFixed(0)} verdicts/s beside them vs ${(alone.events / alone.elapsedS).toFixed(0)} alone`,
+    });
+    add({ figure: 'isolation_peak_rss_mib', label: 'server peak RSS beside hostile agents', value: rssPeak / 2 ** 20, unit: 'MiB', floor: rssBefore / 2 ** 20, floorLabel: 'RSS before', goal: 'informative', met: null, note: `RSS ${mib(rssBefore)} before, peak ${mib(rssPeak)}` });
+  } finally {
+    await d.stop();
+  }
+}
+
 // ------------------------------------------------------------------------------------------------------------ main
 
 function printResults(machine: string): void {
@@ -449,6 +524,7 @@ async function main(): Promise<void> {
     await Promise.all([a.stop(), b.stop()]);
     children.length = 0;
     if (wanted('4')) await guarded(`figure 4: ${SESSIONS} idle sessions on one instance`, () => figure4(db, dataDir));
+    if (wanted('6')) await guarded('figure 6: isolation from hostile agents on the same instance', () => figure6(db, dataDir));
     notes.push(`load generated from this process (figures 1-3) and ${LOGIN_WORKERS} forked processes (figure 4 logins) on the same cores as the servers and PostgreSQL; whole run ${((nowMs() - started) / 1000).toFixed(0)} s`);
   } catch (err) {
     failed = true;
