@@ -43,13 +43,18 @@ describe('dashboard accessibility', () => {
     expect(rules.status).toBe(200);
     const key = await createApiKey(world.http, world.admin.token, project.id, 'ci-agent');
     const held: string[] = [];
-    const hold = async (sessionId: string, agentId: string, tool: string, input: Record<string, unknown>) => {
+    const hold = async (sessionId: string, agentId: string, tool: string, input: Record<string, unknown>, before: { tool: string; input: Record<string, unknown> }[] = []) => {
       const agent = await ArbiterClient.connect({ url: world.instance.wsUrl, apiKey: key.key, sessionId, agentId, onPending: (_e, review) => held.push(review) });
       agents.push(agent);
+      // What the session did before it asked: the review page lists it.
+      for (const earlier of before) expect((await agent.decide({ kind: 'tool', agent_id: agentId, ...earlier })).decision).toBe('allow');
       void agent.decide({ kind: 'tool', tool, agent_id: agentId, input }, { timeoutMs: 120_000 });
       await waitFor(`${tool} held`, async () => (held.length > agents.length - 1 ? true : undefined), 10_000);
     };
-    await hold('deploy-run-481', 'release-bot', 'shell.exec', { cmd: 'rm -rf /srv/releases/2026-11-29', cwd: '/srv', reason: 'free disk space before the deploy' });
+    await hold('deploy-run-481', 'release-bot', 'shell.exec', { cmd: 'rm -rf /srv/releases/2026-11-29', cwd: '/srv', reason: 'free disk space before the deploy' }, [
+      { tool: 'git.pull', input: { repo: 'release-tools', branch: 'main' } },
+      { tool: 'shell.exec', input: { cmd: 'df -h /srv' } },
+    ]);
     await hold('refund-batch-77', 'support-bot', 'payments.refund', {
       customer_id: 'cus_8f2k1',
       amount_eur: 1240.5,
@@ -102,7 +107,7 @@ describe('dashboard accessibility', () => {
 
         await page.goto(`${world.instance.url}/reviews/${firstReview}`);
         await page.getByRole('article').getByText('rm -rf /srv/releases').waitFor();
-        await page.getByText(/Earlier in this session|No earlier events in this session/).waitFor();
+        await page.getByRole('table').getByText('git.pull').waitFor();
         await check('review page');
         await shot('review');
 

@@ -4,6 +4,9 @@ import { type SignedIn, createUser, waitFor } from '../support/fixtures.js';
 import { DESTRUCTIVE, type HitlProject, type ReviewsWorld, hitlProject, reviewsWorld } from '../reviews/support.js';
 import { DESKTOP, ensureWebBuilt, launchBrowser, reviewCard, signInThroughForm, watchProblems } from './support.js';
 
+/** A browser, two instances and agents on a 2-core machine shared with other work: minutes, not seconds, at worst. */
+const SLOW = 180_000;
+
 /** The dashboard in Debian's chromium against two real instances: sign-in, deep links and the live review inbox. */
 describe('dashboard in a browser', () => {
   let world: ReviewsWorld;
@@ -81,7 +84,7 @@ describe('dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect((await page.request.get(`${world.one.url}/api/auth/me`)).status()).toBe(401);
-  });
+  }, SLOW);
 
   it("a review's link opened signed out lands on that review after sign-in", async () => {
     const { reviewId } = await heldCall('deep-link', 'rm -rf /srv/deep-link');
@@ -93,7 +96,7 @@ describe('dashboard in a browser', () => {
     const card = page.getByRole('article').filter({ hasText: 'shell.exec' });
     await card.getByText('rm -rf /srv/deep-link').waitFor();
     await card.getByRole('button', { name: 'Approve' }).waitFor();
-  });
+  }, SLOW);
 
   it("an agent's held call appears in an open inbox without reload, and pressing a delivers allow", async () => {
     const page = await openInbox(world.reviewer);
@@ -112,7 +115,7 @@ describe('dashboard in a browser', () => {
     await card.waitFor({ state: 'detached' });
     await page.getByRole('log', { name: 'Recently settled' }).getByText(/approved by you/).waitFor();
     expect(navigations).toBe(0);
-  });
+  }, SLOW);
 
   it('deny asks for a reason, and the agent gets block with that reason', async () => {
     const page = await openInbox(world.reviewer);
@@ -126,7 +129,51 @@ describe('dashboard in a browser', () => {
     expect(got).toMatchObject({ decision: 'block', source: 'review', review_id: reviewId });
     expect(got.reason).toContain('use the staging cluster instead');
     await card.waitFor({ state: 'detached' });
-  });
+  }, SLOW);
+
+  it('j and k move between reviews, x extends the selected one, d asks for a reason, ? lists the shortcuts', async () => {
+    const page = await openInbox(world.reviewer);
+    await heldCall('keys-1', 'rm -rf /srv/keys-1');
+    const second = await heldCall('keys-2', 'rm -rf /srv/keys-2');
+    const cards = page.getByRole('feed', { name: 'Pending reviews' }).getByRole('article');
+    await reviewCard(page, 'rm -rf /srv/keys-2').waitFor();
+    // Each card links to its review: which one has the keyboard focus tells the selection, as a screen reader hears it.
+    const focused = () => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { querySelector(s: string): { getAttribute(a: string): string | null } | null } | null } }).document.activeElement?.querySelector('a')?.getAttribute('href') ?? null);
+    const count = await cards.count();
+    await page.keyboard.press('j');
+    const afterJ = await focused();
+    await page.keyboard.press('k');
+    const afterK = await focused();
+    expect(afterJ).not.toBe(afterK);
+    expect(count).toBeGreaterThanOrEqual(2);
+
+    // Select the second held call, then extend it by keyboard.
+    const target = `/reviews/${second.reviewId}`;
+    for (let i = 0; i < count && (await focused()) !== target; i++) await page.keyboard.press('j');
+    expect(await focused()).toBe(target);
+    const before = await world.http1.get(`/api/reviews/${second.reviewId}`, { token: world.admin.token });
+    await page.keyboard.press('x');
+    await waitFor(
+      'the deadline to move',
+      async () => {
+        const now = await world.http1.get(`/api/reviews/${second.reviewId}`, { token: world.admin.token });
+        return Date.parse(now.body.expires_at) > Date.parse(before.body.expires_at) ? true : undefined;
+      },
+      10_000,
+    );
+
+    await page.keyboard.press('d');
+    const reason = page.getByRole('dialog').getByLabel('Reason');
+    await reason.waitFor();
+    expect(await reason.evaluate((el) => el === (el.ownerDocument as unknown as { activeElement: unknown }).activeElement)).toBe(true);
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await page.keyboard.press('?');
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    expect(await reviewCard(page, 'rm -rf /srv/keys-1').count()).toBe(1);
+  }, SLOW);
 
   it('a review decided by someone else, on another instance, leaves the open inbox saying who decided', async () => {
     const page = await openInbox(world.admin, world.one.url);
@@ -138,5 +185,5 @@ describe('dashboard in a browser', () => {
     await card.waitFor({ state: 'detached' });
     await page.getByRole('log', { name: 'Recently settled' }).getByText(`denied by ${world.reviewer.email}: “not today”`).waitFor();
     expect((await verdict).decision).toBe('block');
-  });
+  }, SLOW);
 });

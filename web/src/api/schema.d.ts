@@ -513,23 +513,112 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AgentEventReviewView: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "denied" | "expired";
+        };
+        AgentEventVerdictView: {
+            /** @description The agent acknowledged it */
+            acked: boolean;
+            /** @enum {string} */
+            decision: "allow" | "block";
+            reason: string;
+            /** Format: uuid */
+            review_id: string | null;
+            /** @enum {string} */
+            source: "policy" | "review" | "timeout";
+        };
+        AgentEventView: {
+            /** Format: date-time */
+            created_at: string;
+            event_id: string;
+            /** @description The input as the agent sent it */
+            input: ({
+                [key: string]: unknown;
+            } | unknown[] | string | number | boolean) | null;
+            /** @enum {string} */
+            kind: "tool" | "llm";
+            review: components["schemas"]["AgentEventReviewView"] | null;
+            /**
+             * @description What the rules said
+             * @enum {string}
+             */
+            rule_action: "allow" | "block" | "review";
+            tool: string | null;
+            verdict: components["schemas"]["AgentEventVerdictView"] | null;
+        };
+        AgentSessionDetailView: {
+            agent_id: string | null;
+            /** Format: uuid */
+            api_key_id: string;
+            /** @description A live connection holds the session's lease right now (on some instance) */
+            connected: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Its latest events (up to 100), oldest first */
+            events: components["schemas"]["AgentEventView"][];
+            /** @description The agent's own label for the session (its login `session_id`) */
+            external_id: string;
+            /**
+             * Format: uuid
+             * @description The server-owned session id
+             */
+            id: string;
+            /** Format: date-time */
+            last_seen_at: string;
+            /** Format: uuid */
+            project_id: string;
+            source: string | null;
+        };
+        AgentSessionPage: {
+            items: components["schemas"]["AgentSessionView"][];
+            next_cursor: string | null;
+        };
+        AgentSessionView: {
+            agent_id: string | null;
+            /** Format: uuid */
+            api_key_id: string;
+            /** @description A live connection holds the session's lease right now (on some instance) */
+            connected: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** @description The agent's own label for the session (its login `session_id`) */
+            external_id: string;
+            /**
+             * Format: uuid
+             * @description The server-owned session id
+             */
+            id: string;
+            /** Format: date-time */
+            last_seen_at: string;
+            /** Format: uuid */
+            project_id: string;
+            source: string | null;
+        };
         ApiKeyPage: {
             items: components["schemas"]["ApiKeyView"][];
             next_cursor: string | null;
         };
         ApiKeyView: {
-            /** @description ISO-8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
             created_at: string;
             /** Format: uuid */
             created_by: string | null;
             /** Format: uuid */
             id: string;
+            /** Format: date-time */
             last_used_at: string | null;
             name: string;
             /** @description The public part of the key: arb_<prefix>_… */
             prefix: string;
             /** Format: uuid */
             project_id: string;
+            /** Format: date-time */
             revoked_at: string | null;
         };
         AuditEntryView: {
@@ -538,7 +627,10 @@ export interface components {
             actor_id: string | null;
             /** @enum {string} */
             actor_type: "user" | "api_key" | "system" | "anonymous";
-            /** @description ISO-8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
             at: string;
             details: {
                 [key: string]: unknown;
@@ -562,7 +654,10 @@ export interface components {
             name: string;
         };
         CreatedApiKey: {
-            /** @description ISO-8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
             created_at: string;
             /** Format: uuid */
             created_by: string | null;
@@ -570,19 +665,25 @@ export interface components {
             id: string;
             /** @description The full key, arb_<prefix>_<secret>. Shown in this response only; store it now. */
             key: string;
+            /** Format: date-time */
             last_used_at: string | null;
             name: string;
             /** @description The public part of the key: arb_<prefix>_… */
             prefix: string;
             /** Format: uuid */
             project_id: string;
+            /** Format: date-time */
             revoked_at: string | null;
         };
         CreatedShareView: {
+            /** Format: date-time */
             created_at: string;
+            /** Format: date-time */
             expires_at: string;
+            /** Format: uuid */
             id: string;
             max_views: number | null;
+            /** Format: uuid */
             session_id: string;
             /** @description Shown in this response only; only its SHA-256 is stored */
             token: string;
@@ -590,9 +691,15 @@ export interface components {
             url: string;
         };
         CreatedWebhookView: {
-            /** @description ISO-8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
             created_at: string;
-            /** @description ISO-8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
             disabled_at: string | null;
             events: ("review.created" | "review.expiring" | "review.expired")[];
             /** Format: uuid */
@@ -633,7 +740,7 @@ export interface components {
              */
             expires_in_seconds: number;
             /** @description Transcript views the link allows; omitted or null means no limit */
-            max_views?: Record<string, never> | null;
+            max_views?: number | null;
         };
         CreateUserDto: {
             /** @example reviewer@example.com */
@@ -686,9 +793,24 @@ export interface components {
             /** @enum {string} */
             source: "review";
         };
+        ErrorBody: {
+            error: {
+                /** @enum {string} */
+                code: "validation_failed" | "bad_request" | "unauthorized" | "invalid_credentials" | "csrf_required" | "forbidden" | "password_change_required" | "not_found" | "method_not_allowed" | "conflict" | "last_admin" | "already_decided" | "expired" | "view_limit_reached" | "revoked" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "not_ready" | "protocol_error" | "login_timeout" | "session_in_use" | "superseded" | "slow_consumer";
+                /** @description Machine-readable facts, e.g. a review's actual state on a 409 */
+                details?: {
+                    [key: string]: unknown;
+                };
+                message: string;
+            };
+        };
         ExtendReviewDto: {
             /** @description Seconds to add to the deadline; the whole window may not exceed the project's review_max_timeout_seconds */
             seconds: number;
+        };
+        LivenessView: {
+            /** @enum {string} */
+            status: "ok";
         };
         LoginDto: {
             /** @example admin@example.com */
@@ -696,7 +818,10 @@ export interface components {
             password: string;
         };
         LoginResponse: {
-            /** @description ISO-8601 UTC; slides forward while the session is used */
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC; slides forward while the session is used
+             */
             expires_at: string;
             /** @description Opaque session token: send it as `Authorization: Bearer <token>` (the cookie carries the same) */
             token: string;
@@ -709,10 +834,10 @@ export interface components {
              */
             action: "allow" | "block" | "review";
             /**
-             * @description JavaScript regular expression (no flags), tested against the event's input as canonical JSON text (sorted keys, no whitespace; its first 64 Ki characters)
+             * @description RE2 regular expression (no lookaround or backreferences; at most 2,000 instructions), tested unanchored against each of the input's keys, string values (decoded) and other scalars, at any depth; the rule matches when any one of them matches
              * @example rm -rf
              */
-            input_pattern?: Record<string, never> | null;
+            input_pattern?: string | null;
             /**
              * @description Only events of this kind
              * @enum {string|null}
@@ -722,7 +847,7 @@ export interface components {
              * @description Sent to the agent with the verdict
              * @example destructive command
              */
-            reason?: Record<string, never> | null;
+            reason?: string | null;
             /**
              * @description Decision when this rule's review expires; unset means the project's
              * @enum {string|null}
@@ -732,14 +857,44 @@ export interface components {
              * @description Glob over the whole tool name: `*` any run of characters (dots included), `?` one character. Never matches an event without a tool.
              * @example shell.*
              */
-            tool?: Record<string, never> | null;
+            tool?: string | null;
+        };
+        PolicyRuleView: {
+            /** @enum {string} */
+            action: "allow" | "block" | "review";
+            /** Format: uuid */
+            id: string;
+            input_pattern: string | null;
+            /** @enum {string|null} */
+            kind: "tool" | "llm" | null;
+            /** @description Its place in the policy, from 0; the first matching rule wins */
+            position: number;
+            reason: string | null;
+            /** @enum {string|null} */
+            timeout_decision: "allow" | "block" | null;
+            tool: string | null;
+        };
+        PolicyView: {
+            /** @enum {string} */
+            default_action: "allow" | "block" | "review";
+            /** Format: uuid */
+            project_id: string;
+            rules: components["schemas"]["PolicyRuleView"][];
+            /**
+             * Format: date-time
+             * @description The project's `updated_at`: it moves with every rules or settings change
+             */
+            updated_at: string;
         };
         ProjectPage: {
             items: components["schemas"]["ProjectView"][];
             next_cursor: string | null;
         };
         ProjectView: {
-            /** @description ISO-8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
             created_at: string;
             /** Format: uuid */
             id: string;
@@ -751,10 +906,14 @@ export interface components {
             review_timeout_seconds: number;
             /** @enum {string} */
             timeout_decision: "allow" | "block";
-            /** @description ISO-8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
             updated_at: string;
         };
         PublicShareStateView: {
+            /** Format: date-time */
             expires_at: string;
             remaining_views: number | null;
             /** @enum {string} */
@@ -769,13 +928,24 @@ export interface components {
             /** @description Ordered; the first matching rule wins */
             rules: components["schemas"]["PolicyRuleDto"][];
         };
+        ReadinessCheckView: {
+            /** @description Why it is down */
+            message?: string;
+            /** @enum {string} */
+            status: "up" | "down";
+        };
         RecentEventView: {
-            /** @description ISO-8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
             created_at: string;
             /** @enum {string|null} */
             decision: "allow" | "block" | null;
             event_id: string;
-            input: Record<string, never> | null;
+            input: ({
+                [key: string]: unknown;
+            } | unknown[] | string | number | boolean) | null;
             /** @enum {string} */
             kind: "tool" | "llm";
             /** Format: uuid */
@@ -794,16 +964,25 @@ export interface components {
         ReviewDetailView: {
             /** @description Whether the session's agent holds a live connection right now (any instance) */
             agent_connected: boolean;
-            /** @description ISO-8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
             created_at: string;
-            /** @description ISO-8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
             decided_at: string | null;
             /** Format: uuid */
             decided_by: string | null;
             event: components["schemas"]["ReviewEventView"];
             /** @description The agent's event_id */
             event_id: string;
-            /** @description ISO-8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
             expires_at: string;
             /** Format: uuid */
             id: string;
@@ -819,9 +998,7 @@ export interface components {
             /** @description The session's events before this one, oldest first (up to 20) */
             recent_events: components["schemas"]["RecentEventView"][];
             /** @description The rule that asked for review, as it was then */
-            rule: {
-                [key: string]: unknown;
-            } | null;
+            rule: components["schemas"]["PolicyRuleView"] | null;
             /** @description The agent's own label for its session */
             session_external_id: string;
             /**
@@ -841,12 +1018,17 @@ export interface components {
         };
         ReviewEventView: {
             agent_id: string | null;
-            /** @description ISO-8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
             created_at: string;
             /** @description The agent's event_id */
             event_id: string;
             /** @description The full input as the agent sent it */
-            input: Record<string, never> | null;
+            input: ({
+                [key: string]: unknown;
+            } | unknown[] | string | number | boolean) | null;
             /** @enum {string} */
             kind: "tool" | "llm";
             tool: string | null;
@@ -863,15 +1045,24 @@ export interface components {
             source: "review" | "timeout";
         };
         ReviewView: {
-            /** @description ISO-8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
             created_at: string;
-            /** @description ISO-8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
             decided_at: string | null;
             /** Format: uuid */
             decided_by: string | null;
             /** @description The agent's event_id */
             event_id: string;
-            /** @description ISO-8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
             expires_at: string;
             /** Format: uuid */
             id: string;
@@ -901,19 +1092,43 @@ export interface components {
             tool: string | null;
             verdict: components["schemas"]["ReviewVerdictView"] | null;
         };
+        ShareLinkPage: {
+            items: components["schemas"]["ShareLinkView"][];
+            next_cursor: string | null;
+        };
         ShareLinkView: {
+            /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
+            /** Format: date-time */
             expires_at: string;
+            /** Format: uuid */
             id: string;
             max_views: number | null;
             remaining_views: number | null;
+            /** Format: date-time */
             revoked_at: string | null;
+            /** Format: uuid */
             revoked_by: string | null;
+            /** Format: uuid */
             session_id: string;
             /** @enum {string} */
             state: "valid" | "expired" | "exhausted" | "revoked";
             view_count: number;
+        };
+        ShareViewLogItem: {
+            /** Format: date-time */
+            at: string;
+            /** @description HMAC-SHA256 of the client address with the server secret: equal addresses, equal hashes */
+            client_hash: string;
+            /** @description Sequence number, as a string */
+            id: string;
+            user_agent: string | null;
+        };
+        ShareViewLogPage: {
+            items: components["schemas"]["ShareViewLogItem"][];
+            next_cursor: string | null;
         };
         SignedInUser: {
             email: string;
@@ -923,6 +1138,62 @@ export interface components {
             must_change_password: boolean;
             /** @enum {string} */
             role: "admin" | "reviewer" | "viewer";
+        };
+        Transcript: {
+            events: components["schemas"]["TranscriptEvent"][];
+            project: components["schemas"]["TranscriptProject"];
+            session: components["schemas"]["TranscriptSession"];
+            share: components["schemas"]["TranscriptShare"];
+            /** @description True when the session has more events than a transcript carries */
+            truncated: boolean;
+        };
+        TranscriptEvent: {
+            agent_id: string | null;
+            /** Format: date-time */
+            created_at: string;
+            event_id: string;
+            /** @description The input, with the values of the project's redact_keys replaced by "[redacted]" */
+            input: ({
+                [key: string]: unknown;
+            } | unknown[] | string | number | boolean) | null;
+            /** @enum {string} */
+            kind: "tool" | "llm";
+            review: components["schemas"]["TranscriptReview"] | null;
+            tool: string | null;
+            verdict: components["schemas"]["TranscriptVerdict"] | null;
+        };
+        TranscriptProject: {
+            name: string;
+        };
+        TranscriptReview: {
+            /** Format: date-time */
+            decided_at: string | null;
+            /** @enum {string} */
+            status: "pending" | "approved" | "denied" | "expired";
+        };
+        TranscriptSession: {
+            agent_id: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** @description The agent's own label for the session */
+            label: string;
+            source: string | null;
+        };
+        TranscriptShare: {
+            /** Format: date-time */
+            expires_at: string;
+            max_views: number | null;
+            remaining_views: number | null;
+            view_count: number;
+        };
+        TranscriptVerdict: {
+            /** Format: date-time */
+            created_at: string;
+            /** @enum {string} */
+            decision: "allow" | "block";
+            reason: string;
+            /** @enum {string} */
+            source: "policy" | "review" | "timeout";
         };
         UpdateProjectDto: {
             /**
@@ -957,7 +1228,10 @@ export interface components {
             next_cursor: string | null;
         };
         UserView: {
-            /** @description ISO-8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
             created_at: string;
             disabled: boolean;
             email: string;
@@ -973,9 +1247,15 @@ export interface components {
             next_cursor: string | null;
         };
         WebhookView: {
-            /** @description ISO-8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
             created_at: string;
-            /** @description ISO-8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
             disabled_at: string | null;
             events: ("review.created" | "review.expiring" | "review.expired")[];
             /** Format: uuid */
@@ -983,6 +1263,26 @@ export interface components {
             /** Format: uuid */
             project_id: string;
             url: string;
+        };
+        WhoAmIApiKey: {
+            /** Format: uuid */
+            api_key_id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "api_key";
+            /** Format: uuid */
+            project_id: string;
+        };
+        WhoAmIUser: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "user";
+            /** Format: uuid */
+            user_id: string;
         };
     };
     responses: never;
@@ -1009,6 +1309,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -1039,6 +1348,15 @@ export interface operations {
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     AuthController_changePassword: {
@@ -1059,6 +1377,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -1083,6 +1410,15 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     AuthController_signOut: {
@@ -1099,6 +1435,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -1117,6 +1462,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserView"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1142,6 +1496,15 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectPage"];
                 };
             };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     ProjectsController_create: {
@@ -1165,6 +1528,15 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectView"];
                 };
             };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     ProjectsController_get: {
@@ -1184,6 +1556,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectView"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1211,6 +1592,15 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectView"];
                 };
             };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     ApiKeysController_list: {
@@ -1234,6 +1624,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiKeyPage"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1261,6 +1660,15 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     PoliciesController_get: {
@@ -1278,7 +1686,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PolicyView"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -1301,7 +1720,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PolicyView"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -1326,6 +1756,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookPage"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1353,6 +1792,15 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedWebhookView"];
                 };
             };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     WebhooksController_remove: {
@@ -1372,6 +1820,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -1394,6 +1851,15 @@ export interface operations {
                     "application/json": components["schemas"]["PublicShareStateView"];
                 };
             };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     PublicSharesController_view: {
@@ -1411,7 +1877,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Transcript"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -1441,6 +1918,15 @@ export interface operations {
                     "application/json": components["schemas"]["ReviewPage"];
                 };
             };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     ReviewsController_get: {
@@ -1460,6 +1946,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReviewDetailView"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1492,7 +1987,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -1524,7 +2030,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -1541,7 +2058,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WhoAmIUser"] | components["schemas"]["WhoAmIApiKey"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -1564,7 +2092,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AgentSessionPage"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -1583,7 +2122,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AgentSessionDetailView"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -1606,7 +2156,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ShareLinkPage"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -1633,6 +2194,15 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedShareView"];
                 };
             };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     SharesController_get: {
@@ -1654,6 +2224,15 @@ export interface operations {
                     "application/json": components["schemas"]["ShareLinkView"];
                 };
             };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     SharesController_revoke: {
@@ -1672,6 +2251,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -1694,7 +2282,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ShareViewLogPage"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -1716,6 +2315,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -1740,6 +2348,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserPage"];
                 };
             };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     UsersController_create: {
@@ -1761,6 +2378,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserView"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1788,6 +2414,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     HealthController_healthz: {
@@ -1803,7 +2438,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LivenessView"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -1953,6 +2599,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     PublicSharesController_page: {
@@ -1966,11 +2621,32 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The share page */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The same page, for a malformed token (its script says the link does not exist) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };

@@ -141,7 +141,8 @@ function History({ events }: { events: ReviewDetail['recent_events'] }) {
       <Title order={3} size="h5">
         Earlier in this session
       </Title>
-      <Table.ScrollContainer minWidth={420}>
+      {/* Scrolls sideways on a phone: focusable and named, so a keyboard can scroll it too. */}
+      <Table.ScrollContainer minWidth={420} type="native" tabIndex={0} role="region" aria-label="Earlier events in this session">
         <Table striped withTableBorder fz="sm">
           <Table.Thead>
             <Table.Tr>
