@@ -1,6 +1,7 @@
 // The dashboard's API types, generated from Arbiter's own OpenAPI document so the UI and the API cannot drift.
 // `npm run web:api` (at the root) rewrites web/src/api/schema.d.ts; test/dashboard/api-types.spec.ts fails when the
-// committed file differs from what this makes.
+// committed file differs from what this makes. It runs the compiled server (dist/), as `npm start` does: under jest,
+// @nestjs/terminus cannot load @nestjs/swagger and documents /readyz differently.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,6 +21,11 @@ export async function renderApiTypes(document) {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   // The server's compiled code (npm run build) builds the document without a database.
   const { openApiDocument } = await import(pathToFileURL(path.join(here, '..', '..', 'dist', 'src', 'dashboard', 'openapi-document.js')).href);
-  writeFileSync(SCHEMA_FILE, await renderApiTypes(await openApiDocument()));
-  console.log(`wrote ${path.relative(process.cwd(), SCHEMA_FILE)}`);
+  const types = await renderApiTypes(await openApiDocument());
+  // --stdout: what the file should hold, for the test that compares it with the committed one.
+  if (process.argv.includes('--stdout')) process.stdout.write(types);
+  else {
+    writeFileSync(SCHEMA_FILE, types);
+    console.log(`wrote ${path.relative(process.cwd(), SCHEMA_FILE)}`);
+  }
 }
