@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { IncomingMessage } from 'node:http';
 import {
   Inject,
@@ -8,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { type OnGatewayConnection, type OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
-import { Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { WebSocket, type WebSocketServer } from 'ws';
 import { ApiKeysService } from '../auth/api-keys/api-keys.service.js';
 import { looksLikeApiKey } from '../auth/api-keys/api-key-format.js';
@@ -25,6 +26,7 @@ import { PolicyCache } from '../policies/policy-cache.service.js';
 import { type AgentConnection, AgentConnectionRegistry } from './agent-connection.registry.js';
 import { EventRecorderRepository, type RecordOutcome } from './event-recorder.repository.js';
 import { InboundBudget } from './inbound-budget.js';
+import { TenantThrottle } from './tenant-throttle.js';
 import { applyMode } from './mode-decision.js';
 import { type AckFrame, CloseCode, type EventFrame, type LoginFrame, type ServerFrame, type VerdictFrame, parseClientFrame } from './protocol.js';
 import { sessionClaimedChannel, sessionOutboxChannelOf } from './session-events.js';
@@ -42,6 +44,8 @@ const RENEW_TURN_MS = 100;
  * bounded too.
  */
 const FRAME_OVERHEAD_BYTES = 512;
+/** A project's throttling is logged once per this period, not at every refill. */
+const THROTTLE_LOG_PERIOD_MS = 60_000;
 
 /** After an await: TypeScript would keep a narrowing of `state` made before it. */
 function closedMeanwhile(conn: AgentConnection): boolean {
@@ -87,6 +91,10 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
   private renewFailureLoggedAt = 0;
   /** Received frames waiting to be handled, in bytes: a connection (or the instance) that is ahead is not read. */
   readonly inbound: InboundBudget<AgentConnection>;
+  /** Bytes and main-thread time per project: a project over its rates has its sockets held (through `inbound`). */
+  readonly throttle: TenantThrottle<AgentConnection>;
+  /** When each project's throttling was last logged. */
+  private readonly throttleLoggedAt = new Map<string, number>();
   private trustProxy: TrustProxyFn = () => false;
 
   constructor(
@@ -107,6 +115,11 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
       pause: (conn) => conn.socket.pause(),
       resume: (conn) => conn.socket.resume(),
     });
+    this.throttle = new TenantThrottle<AgentConnection>(
+      { bytesPerSecond: config.wsProjectBytesPerSecond, cpuMsPerSecond: config.wsProjectCpuMsPerSecond },
+      { hold: (conn) => this.inbound.throttle(conn), release: (conn) => this.inbound.unthrottle(conn) },
+      (projectId) => this.throttled(projectId),
+    );
     this.pingWheel = new PhaseWheel(PhaseWheel.slotsFor(config.wsPingIntervalMs, PING_TURN_MS));
     this.renewPeriodMs = (config.leaseSeconds * 1000) / 3;
     this.renewWheel = new PhaseWheel(PhaseWheel.slotsFor(this.renewPeriodMs, RENEW_TURN_MS));
@@ -148,6 +161,24 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
       registers: [metrics.registry],
       collect() {
         this.set(inbound.pausedCount);
+      },
+    });
+    new Gauge({
+      name: 'arbiter_ws_throttled_connections',
+      help: 'Agent connections not being read because their project is over ARBITER_WS_PROJECT_BYTES_PER_SECOND or ARBITER_WS_PROJECT_CPU_MS_PER_SECOND',
+      registers: [metrics.registry],
+      collect() {
+        this.set(inbound.throttledCount);
+      },
+    });
+    const throttle = this.throttle;
+    new Counter({
+      name: 'arbiter_ws_project_throttles_total',
+      help: 'Times a project went over its agent-frame rates on this instance and had its connections held',
+      registers: [metrics.registry],
+      collect() {
+        this.reset();
+        this.inc(throttle.throttles);
       },
     });
     new Gauge({
@@ -213,6 +244,8 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
     this.draining = true;
     for (const off of this.unsubscribe) off();
     for (const timer of this.timers) clearInterval(timer);
+    // Held sockets are read again so that their close handshakes get through.
+    this.throttle.clear();
     const live = this.registry.liveSessions();
     try {
       await this.outbox.flushAcks();
@@ -272,11 +305,14 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
     if (isBinary) return this.close(conn, CloseCode.protocolError, 'protocol_error', 'frames must be JSON text');
     const bytes = byteLength(data) + FRAME_OVERHEAD_BYTES;
     this.inbound.take(conn, bytes);
+    if (conn.principal) this.throttle.charge(conn.principal.projectId, bytes, 0);
     this.enqueue(conn, () => this.handleFrame(conn, data, receivedAt), bytes);
   }
 
   private async handleFrame(conn: AgentConnection, data: WebSocket.RawData, receivedAt: bigint): Promise<void> {
+    const started = performance.now();
     const parsed = parseClientFrame(data.toString());
+    this.chargeCpu(conn, started);
     if (!parsed.ok) {
       if (parsed.fatal) throw new FatalFrame(CloseCode.protocolError, 'protocol_error', parsed.message);
       return void this.send(conn, { type: 'error', code: 'validation_failed', message: parsed.message, ...(parsed.eventId ? { event_id: parsed.eventId } : {}) });
@@ -321,6 +357,7 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
     // Either way no socket of a revoked key stays open (the read above alone leaves a gap until the socket is bound).
     conn.principal = principal;
     this.registry.bindKey(conn);
+    if (!closedMeanwhile(conn)) this.throttle.join(principal.projectId, conn);
     const policy = await this.policies.get(principal.projectId);
     if (closedMeanwhile(conn)) return;
     const resumeToken = randomToken(32);
@@ -369,10 +406,12 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
   private async event(conn: AgentConnection, frame: EventFrame, receivedAt: bigint): Promise<void> {
     const session = conn.session!;
     const policy = await this.policies.get(session.projectId);
+    const started = performance.now();
     const policyEvent = { kind: frame.kind, tool: frame.tool ?? null, input: frame.input };
     const inputJson = canonicalJson(frame.input ?? null);
     const inputSha256 = eventInputSha256(policyEvent, inputJson);
     const match = matchRules(policy, policyEvent);
+    this.chargeCpu(conn, started);
     const outcome = applyMode(policy, match);
     const record = { sessionId: session.id, projectId: session.projectId, epoch: session.epoch, frame, inputSha256, ruleAction: match.action, rule: match.rule };
     let result: RecordOutcome;
@@ -414,6 +453,27 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
         }
         return;
     }
+  }
+
+  /** Charges the main-thread time since `started` (performance.now()) to the connection's project, once known. */
+  private chargeCpu(conn: AgentConnection, started: number): void {
+    if (conn.principal) this.throttle.charge(conn.principal.projectId, 0, performance.now() - started);
+  }
+
+  /** A project's first throttling in a period is logged; the counter on /metrics has them all. */
+  private throttled(projectId: string): void {
+    const now = Date.now();
+    const last = this.throttleLoggedAt.get(projectId);
+    if (last !== undefined && now - last < THROTTLE_LOG_PERIOD_MS) return;
+    // Forget the old entries now and then, so the map holds the projects throttled in the last period only.
+    if (this.throttleLoggedAt.size > 1000) {
+      for (const [id, at] of this.throttleLoggedAt) if (now - at >= THROTTLE_LOG_PERIOD_MS) this.throttleLoggedAt.delete(id);
+    }
+    this.throttleLoggedAt.set(projectId, now);
+    this.logger.warn(
+      `project ${projectId} is over its agent-frame rates on this instance (ARBITER_WS_PROJECT_BYTES_PER_SECOND ${this.config.wsProjectBytesPerSecond}, ` +
+        `ARBITER_WS_PROJECT_CPU_MS_PER_SECOND ${this.config.wsProjectCpuMsPerSecond}): its sockets are read more slowly (logged once per minute)`,
+    );
   }
 
   private ack(conn: AgentConnection, frame: AckFrame): void {
@@ -542,6 +602,7 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
     this.pingWheel.remove(conn);
     this.renewWheel.remove(conn);
     this.renewBacklog.delete(conn);
+    if (conn.principal) this.throttle.leave(conn.principal.projectId, conn);
     this.inbound.forget(conn);
     if (!wasLive || !conn.session) return;
     if (releaseLease && !this.draining) {

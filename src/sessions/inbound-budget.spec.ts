@@ -68,4 +68,24 @@ describe('InboundBudget', () => {
     b.give('a', 150);
     expect(b.bytes).toBe(30);
   });
+
+  it('reads a connection held for its backlog and for its tenant again only when neither holds it', () => {
+    const { b, calls } = budget(100, 10_000);
+    b.take('a', 100);
+    b.throttle('a');
+    b.throttle('a');
+    expect(calls).toEqual(['pause a']);
+    expect(b.throttledCount).toBe(1);
+    b.give('a', 100);
+    expect(calls).toEqual(['pause a']);
+    expect(b.isPaused('a')).toBe(true);
+    b.unthrottle('a');
+    expect(calls).toEqual(['pause a', 'resume a']);
+    b.throttle('a');
+    b.take('a', 100);
+    b.unthrottle('a');
+    expect(calls).toEqual(['pause a', 'resume a', 'pause a']);
+    b.forget('a');
+    expect(b.throttledCount).toBe(0);
+  });
 });

@@ -17,6 +17,8 @@ export interface ReadControl<C> {
 export class InboundBudget<C> {
   private readonly held = new Map<C, number>();
   private readonly paused = new Set<C>();
+  /** Held from outside (TenantThrottle): not read whatever its backlog. The socket is read when neither holds it. */
+  private readonly throttled = new Set<C>();
   private total = 0;
   private peak = 0;
 
@@ -34,8 +36,8 @@ export class InboundBudget<C> {
     if (this.total > this.peak) this.peak = this.total;
     const ahead = own >= this.perConnection || (this.total >= this.perInstance && own > bytes);
     if (ahead && !this.paused.has(conn)) {
+      if (!this.throttled.has(conn)) this.control.pause(conn);
       this.paused.add(conn);
-      this.control.pause(conn);
     }
   }
 
@@ -47,10 +49,19 @@ export class InboundBudget<C> {
     if (own > 0) this.held.set(conn, own);
     else this.held.delete(conn);
     this.release(bytes);
-    if (this.paused.has(conn) && this.readable(conn)) {
-      this.paused.delete(conn);
-      this.control.resume(conn);
-    }
+    if (this.paused.has(conn) && this.readable(conn)) this.unpause(conn);
+  }
+
+  /** Stops reading `conn` for a reason other than its backlog (its tenant is over its rates), until `unthrottle`. */
+  throttle(conn: C): void {
+    if (this.throttled.has(conn)) return;
+    if (!this.paused.has(conn)) this.control.pause(conn);
+    this.throttled.add(conn);
+  }
+
+  unthrottle(conn: C): void {
+    if (!this.throttled.delete(conn)) return;
+    if (!this.paused.has(conn)) this.control.resume(conn);
   }
 
   /** The connection is gone: what it still had waiting is dropped with it. */
@@ -58,11 +69,13 @@ export class InboundBudget<C> {
     const own = this.held.get(conn) ?? 0;
     this.held.delete(conn);
     this.paused.delete(conn);
+    this.throttled.delete(conn);
     this.release(own);
   }
 
+  /** Not being read, for its backlog or its tenant's rates. */
   isPaused(conn: C): boolean {
-    return this.paused.has(conn);
+    return this.paused.has(conn) || this.throttled.has(conn);
   }
 
   /** Bytes waiting on this instance now. */
@@ -75,8 +88,19 @@ export class InboundBudget<C> {
     return this.peak;
   }
 
+  /** Connections not read for their backlog or the instance's. */
   get pausedCount(): number {
     return this.paused.size;
+  }
+
+  /** Connections not read because their tenant is over its rates. */
+  get throttledCount(): number {
+    return this.throttled.size;
+  }
+
+  private unpause(conn: C): void {
+    this.paused.delete(conn);
+    if (!this.throttled.has(conn)) this.control.resume(conn);
   }
 
   private readable(conn: C): boolean {
@@ -90,10 +114,7 @@ export class InboundBudget<C> {
     // Only at the crossing, so handling a frame costs O(1), not a walk over every paused connection.
     if (before >= this.perInstance / 2 && this.total < this.perInstance / 2) {
       for (const conn of [...this.paused]) {
-        if (this.readable(conn)) {
-          this.paused.delete(conn);
-          this.control.resume(conn);
-        }
+        if (this.readable(conn)) this.unpause(conn);
       }
     }
   }

@@ -42,6 +42,10 @@ export interface ArbiterConfig {
   wsMaxQueuedBytes: number;
   /** The same for all of this instance's connections together. */
   wsMaxQueuedBytesTotal: number;
+  /** Bytes of agent frames one project may send this instance per second before its sockets stop being read a while. */
+  wsProjectBytesPerSecond: number;
+  /** Milliseconds of the main thread one project's agent frames may take per second, likewise. */
+  wsProjectCpuMsPerSecond: number;
   /** Sockets not yet logged in that one client address may hold at once; more are refused with HTTP 429. */
   wsMaxUnauthenticatedPerAddress: number;
   leaseSeconds: number;
@@ -192,6 +196,8 @@ export function loadConfig(env: Env = process.env): ArbiterConfig {
     wsMaxBufferedBytes: r.int('ARBITER_WS_MAX_BUFFERED_BYTES', 1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
     wsMaxQueuedBytes: r.int('ARBITER_WS_MAX_QUEUED_BYTES', 1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
     wsMaxQueuedBytesTotal: r.int('ARBITER_WS_MAX_QUEUED_BYTES_TOTAL', 64 * 1024 * 1024, 1024 * 1024, 4096 * 1024 * 1024),
+    wsProjectBytesPerSecond: r.int('ARBITER_WS_PROJECT_BYTES_PER_SECOND', 8 * 1024 * 1024, 64 * 1024, 4096 * 1024 * 1024),
+    wsProjectCpuMsPerSecond: r.int('ARBITER_WS_PROJECT_CPU_MS_PER_SECOND', 250, 10, 1000),
     wsMaxUnauthenticatedPerAddress: r.int('ARBITER_WS_MAX_UNAUTHENTICATED_PER_ADDRESS', 32, 1, 100_000),
     leaseSeconds: r.int('ARBITER_LEASE_SECONDS', 30, 1, 3600),
     policyCacheTtlMs: r.int('ARBITER_POLICY_CACHE_TTL_MS', 5000, 0, 3_600_000),
