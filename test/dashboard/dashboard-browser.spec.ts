@@ -31,7 +31,8 @@ describe('dashboard in a browser', () => {
   });
 
   afterEach(() => {
-    expect(problems).toEqual([]);
+    // Emptied as it is checked, so a test is blamed only for its own page errors.
+    expect(problems.splice(0)).toEqual([]);
   });
 
   async function newPage(): Promise<Page> {
@@ -185,5 +186,17 @@ describe('dashboard in a browser', () => {
     await card.waitFor({ state: 'detached' });
     await page.getByRole('log', { name: 'Recently settled' }).getByText(`denied by ${world.reviewer.email}: “not today”`).waitFor();
     expect((await verdict).decision).toBe('block');
+  }, SLOW);
+
+  it('a review that expires leaves the open inbox saying the agent got the timeout decision', async () => {
+    const page = await openInbox(world.reviewer);
+    const { verdict, reviewId } = await heldCall('expires', 'rm -rf /srv/expires');
+    const card = reviewCard(page, 'rm -rf /srv/expires');
+    await card.waitFor();
+    // The deadline passes now instead of in ten minutes; the sweeper (every second) expires it.
+    await world.db.pool.query("UPDATE reviews SET expires_at = now() - interval '1 second' WHERE id = $1", [reviewId]);
+    await card.waitFor({ state: 'detached' });
+    await page.getByRole('log', { name: 'Recently settled' }).getByText('shell.exec (session expires) expired: nobody decided in time, the agent got block.').waitFor();
+    expect(await verdict).toMatchObject({ decision: 'block', source: 'timeout' });
   }, SLOW);
 });

@@ -1,14 +1,15 @@
 import { AppShell, Badge, Burger, Button, Group, NavLink, Stack, Text, VisuallyHidden } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { Link, Outlet, useLocation, useNavigate } from 'react-router';
-import { type Me, useMe, useSignOut } from '../auth/session';
+import { Link, Outlet, useLocation, useNavigate, useOutletContext } from 'react-router';
+import { type Me, useSignOut } from '../auth/session';
 import { usePendingReviews, useReviewFeed } from '../reviews/reviews';
 import { useStreamStatus } from '../stream/stream';
 import { Logo } from './Logo';
 
 /** The signed-in frame: header, navigation (a drawer on a phone), and the live feed every page shares. */
 export function Layout() {
-  const me = useMe().data as Me;
+  // From RequireSignIn, which renders this only while someone is signed in (the query itself empties on sign-out).
+  const me = useOutletContext<Me>();
   useReviewFeed(me);
   const pending = usePendingReviews();
   const [open, { toggle, close }] = useDisclosure(false);
