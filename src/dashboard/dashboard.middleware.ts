@@ -15,7 +15,7 @@ export function webDistDir(): string {
 
 /**
  * Serves the dashboard built in `root`: its files, and index.html for any other page a browser asks for (a GET or
- * HEAD that accepts text/html), so a deep link such as /reviews/<id> opens the app, which routes it. The server's
+ * HEAD whose Accept names text/html), so a deep link such as /reviews/<id> opens the app, which routes it. The server's
  * own paths and everything else go on to Nest.
  */
 export function dashboardMiddleware(root = webDistDir()): RequestHandler {
@@ -25,7 +25,7 @@ export function dashboardMiddleware(root = webDistDir()): RequestHandler {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || SERVER_PATHS.test(urlPath)) return next();
     const file = fileFor(root, urlPath);
     if (file) return send(file, HASHED.test(urlPath), res, next);
-    if (!req.accepts('html') || HASHED.test(urlPath)) return next();
+    if (!asksForHtml(req) || HASHED.test(urlPath)) return next();
     const index = path.join(root, 'index.html');
     if (!existsSync(index)) {
       res.status(503).type('text/plain').setHeader('Cache-Control', 'no-store');
@@ -34,6 +34,14 @@ export function dashboardMiddleware(root = webDistDir()): RequestHandler {
     }
     send(index, false, res, next);
   };
+}
+
+/**
+ * A browser opening a page names text/html in its Accept header. A bare wildcard (what curl, fetch and SDKs send)
+ * does not count: such a client asking for a path that does not exist gets the API's JSON 404, not the app's page.
+ */
+function asksForHtml(req: Request): boolean {
+  return /(^|,)\s*text\/html\s*(;|,|$)/i.test(req.headers.accept ?? '');
 }
 
 /** index.html and other unhashed files are revalidated on every load, so a new build shows up at once. */

@@ -60,6 +60,8 @@ describe('dashboard serving', () => {
         expect([page, res.status]).toEqual([page, 404]);
       }
       expect((await fetch(`${base}/reviews`, { headers: { accept: 'application/json' } })).status).toBe(404);
+      // curl and fetch send */*: a path that does not exist is the API's JSON 404 for them, not the app.
+      expect((await fetch(`${base}/no-such-route`, { headers: { accept: '*/*' } })).status).toBe(404);
       expect((await fetch(`${base}/reviews`, { method: 'POST', headers: HTML })).status).toBe(404);
       const escape = await fetch(`${base}/%2e%2e/%2e%2e/etc/passwd`, { headers: { accept: '*/*' } });
       expect(await escape.text()).not.toContain('root:');
