@@ -6,7 +6,9 @@
 # --- build: all dependencies, the Prisma client, the compiled JavaScript --------------------------------------------
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
+# The root install's postinstall installs the dashboard's own build dependencies (web/, its own lock file).
 COPY package.json package-lock.json ./
+COPY web/package.json web/package-lock.json ./web/
 RUN npm ci --no-audit --no-fund
 COPY . .
 # Then drop the dev dependencies, so the runtime stage copies a production node_modules, and the embedded
@@ -26,6 +28,8 @@ WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The dashboard, served at / (its build dependencies stay in the build stage).
+COPY --from=build /app/web/dist ./web/dist
 COPY --from=build /app/prisma ./prisma
 COPY --from=build /app/scripts ./scripts
 COPY --from=build /app/prisma.config.ts ./

@@ -43,4 +43,12 @@ describe('deployment files', () => {
     // Other platform binaries we need (@node-rs/argon2's) are optional dependencies too.
     expect(dockerfile).not.toMatch(/^RUN .*--omit=optional/m);
   });
+
+  it('the image installs and builds the dashboard and serves it', () => {
+    const dockerfile = read('Dockerfile');
+    // The root install's postinstall runs `npm ci --prefix web`: web's manifests must be there before it.
+    expect(dockerfile).toMatch(/^COPY web\/package\.json web\/package-lock\.json \.\/web\/\nRUN npm ci/m);
+    expect(dockerfile).toMatch(/^COPY --from=build \/app\/web\/dist \.\/web\/dist$/m);
+    expect(read('.dockerignore').split('\n')).toEqual(expect.arrayContaining(['web/node_modules', 'web/dist']));
+  });
 });
