@@ -184,6 +184,12 @@ async function updateFloor(url: string): Promise<{ rate: number; p99: number; ex
 
 // --------------------------------------------------------------------------------------------------------- figures
 
+/** How many times a project was throttled on the instance (arbiter_ws_project_throttles_total on its /metrics). */
+async function projectThrottles(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^arbiter_ws_project_throttles_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+}
+
 async function figure1and5(a: Child, key: string, floor: WsFloor): Promise<void> {
   const [one] = await connectAgents(a.url, key, 'seq', 1);
   await sequential(one, 'warm', 200);
@@ -194,11 +200,12 @@ async function figure1and5(a: Child, key: string, floor: WsFloor): Promise<void>
   const run = await closedLoop(agents, 'load', SECONDS);
   const cpu = cpuSeconds(a.pid) - cpu0;
   await closeAll(agents);
+  const throttles = await projectThrottles(a.url);
   const rate = run.events / run.elapsedS;
   const concurrentP99 = quantile(run.latencies, 0.99);
   add({ figure: 'verdict_p50_ms', label: 'verdict p50, 1 agent sequential', value: seq.p50, unit: 'ms', floor: floor.seq.p50, floorLabel: 'ws+INSERT p50', goal: 'informative', met: null });
   add({ figure: 'verdict_p99_ms', label: 'verdict p99, 1 agent sequential', value: seq.p99, unit: 'ms', floor: floor.seq.p99, floorLabel: 'ws+INSERT p99', goal: '≤3x floor', met: seq.p99 <= 3 * floor.seq.p99 });
-  add({ figure: 'verdict_throughput', label: `verdicts/s, ${AGENTS} agents, ${SECONDS} s`, value: rate, unit: 'events/s', floor: floor.rate, floorLabel: 'ws+INSERT msgs/s', goal: '≥0.5x floor', met: rate >= 0.5 * floor.rate });
+  add({ figure: 'verdict_throughput', label: `verdicts/s, ${AGENTS} agents, ${SECONDS} s`, value: rate, unit: 'events/s', floor: floor.rate, floorLabel: 'ws+INSERT msgs/s', goal: '≥0.5x floor', met: rate >= 0.5 * floor.rate, note: `one project; throttled ${throttles} times (ARBITER_WS_PROJECT_*)` });
   add({ figure: 'verdict_p99_64_agents_ms', label: `verdict p99, ${AGENTS} agents`, value: concurrentP99, unit: 'ms', floor: floor.concurrentP99, floorLabel: 'ws+INSERT p99, 64 clients', goal: '≤3x floor', met: concurrentP99 <= 3 * floor.concurrentP99 });
   add({ figure: 'cpu_ms_per_event', label: 'server CPU per verdict (during the 64-agent run)', value: (cpu * 1000) / run.events, unit: 'ms CPU', floor: floor.cpuMsPerMsg, floorLabel: 'floor server CPU per msg', goal: 'informative', met: null });
   await one.close();
@@ -415,6 +422,7 @@ async function figure6(db: BenchDatabase, dataDir: string): Promise<void> {
       if (worker.exitCode === null) worker.kill('SIGKILL');
     }
     await closeAll(agents);
+    const throttles = await projectThrottles(d.url);
     const attackedP99 = quantile(attacked.latencies, 0.99);
     const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
     const what = `${HOSTILE} sockets each of 64 KiB frames, inputs nested 20,000 deep and (\\w+\\s?)+$ bait; frames sent: ${Object.entries(sent).map(([k, n]) => `${k} ${n}`).join(', ')}`;
@@ -427,7 +435,7 @@ async function figure6(db: BenchDatabase, dataDir: string): Promise<void> {
       floorLabel: 'same agents alone',
       goal: '≤1.5x',
       met: attackedP99 <= 1.5 * aloneP99,
-      note: `${what}; ${(attacked.events / attacked.elapsedS).toFixed(0)} verdicts/s beside them vs ${(alone.events / alone.elapsedS).toFixed(0)} alone`,
+      note: `${what}; ${(attacked.events / attacked.elapsedS).toFixed(0)} verdicts/s beside them vs ${(alone.events / alone.elapsedS).toFixed(0)} alone; hostile project throttled ${throttles} times`,
     });
     add({ figure: 'isolation_peak_rss_mib', label: 'server peak RSS beside hostile agents', value: rssPeak / 2 ** 20, unit: 'MiB', floor: rssBefore / 2 ** 20, floorLabel: 'RSS before', goal: 'informative', met: null, note: `RSS ${mib(rssBefore)} before, peak ${mib(rssPeak)}` });
   } finally {

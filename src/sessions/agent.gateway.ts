@@ -310,6 +310,7 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
   }
 
   private async handleFrame(conn: AgentConnection, data: WebSocket.RawData, receivedAt: bigint): Promise<void> {
+    if (!(await this.unthrottled(conn))) return;
     const started = performance.now();
     const parsed = parseClientFrame(data.toString());
     this.chargeCpu(conn, started);
@@ -406,6 +407,8 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
   private async event(conn: AgentConnection, frame: EventFrame, receivedAt: bigint): Promise<void> {
     const session = conn.session!;
     const policy = await this.policies.get(session.projectId);
+    // Again just before the costly part: frames released together must not all run before the first is charged.
+    if (!(await this.unthrottled(conn))) return;
     const started = performance.now();
     const policyEvent = { kind: frame.kind, tool: frame.tool ?? null, input: frame.input };
     const inputJson = canonicalJson(frame.input ?? null);
@@ -453,6 +456,19 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
         }
         return;
     }
+  }
+
+  /**
+   * Waits while the connection's project is held for its rates (frames read before the hold included); false if the
+   * connection closed meanwhile.
+   */
+  private async unthrottled(conn: AgentConnection): Promise<boolean> {
+    if (!conn.principal) return true;
+    for (let wait = this.throttle.opened(conn.principal.projectId); wait; wait = this.throttle.opened(conn.principal.projectId)) {
+      await wait;
+      if (closedMeanwhile(conn)) return false;
+    }
+    return true;
   }
 
   /** Charges the main-thread time since `started` (performance.now()) to the connection's project, once known. */

@@ -21,7 +21,7 @@ describe('TenantThrottle', () => {
   });
   afterEach(() => jest.useRealTimers());
 
-  it("holds every connection of a tenant over either rate until its buckets refill, and no other tenant's", () => {
+  it("holds every connection of a tenant over either rate until its buckets refill, and no other tenant's", async () => {
     const t = make();
     t.join('p', 'a');
     t.join('p', 'b');
@@ -38,12 +38,17 @@ describe('TenantThrottle', () => {
     expect(t.throttles).toBe(1);
     expect(calls).toEqual(['hold a', 'hold b', 'hold d']);
     // The cpu bucket (-50 ms at 100 ms/s) is refilled at 0.5 s, the bytes (-800 at 1,000/s) only at 0.8 s.
+    let opened = false;
+    void t.opened('p')!.then(() => (opened = true));
+    expect(t.opened('q')).toBeUndefined();
     clock = 501;
     jest.advanceTimersByTime(501);
     expect(t.isThrottled('p')).toBe(true);
     clock = 803;
     jest.advanceTimersByTime(302);
     expect(t.isThrottled('p')).toBe(false);
+    await Promise.resolve();
+    expect(opened).toBe(true);
     expect(calls.slice(3).sort()).toEqual(['release a', 'release b', 'release d']);
     expect(t.isThrottled('q')).toBe(false);
   });

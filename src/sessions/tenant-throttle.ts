@@ -21,6 +21,8 @@ interface Tenant<C> {
   at: number;
   /** Set while the tenant's connections are held: fires when its buckets are back to zero. */
   timer?: NodeJS.Timeout;
+  /** Frames already read that wait for the tenant to be released (see `opened`). */
+  waiters: (() => void)[];
 }
 
 /**
@@ -77,6 +79,16 @@ export class TenantThrottle<C> {
     return this.tenants.get(tenant)?.timer !== undefined;
   }
 
+  /**
+   * While `tenant` is held: a promise that resolves when it is released (or the throttle is cleared); else undefined.
+   * Frames read before the hold wait on it too, so a hold takes effect at once, not after what the last reads brought.
+   */
+  opened(tenant: string): Promise<void> | undefined {
+    const t = this.tenants.get(tenant);
+    if (!t?.timer) return undefined;
+    return new Promise((resolve) => t.waiters.push(resolve));
+  }
+
   /** Connections held now because their tenant is over its rates. */
   get heldCount(): number {
     let n = 0;
@@ -91,6 +103,7 @@ export class TenantThrottle<C> {
       clearTimeout(t.timer);
       t.timer = undefined;
       for (const conn of t.conns) this.control.release(conn);
+      this.wake(t);
     }
     this.tenants.clear();
   }
@@ -98,7 +111,7 @@ export class TenantThrottle<C> {
   private tenant(id: string): Tenant<C> {
     let t = this.tenants.get(id);
     if (!t) {
-      t = { conns: new Set(), bytes: this.rates.bytesPerSecond, cpuMs: this.rates.cpuMsPerSecond, at: this.now() };
+      t = { conns: new Set(), waiters: [], bytes: this.rates.bytesPerSecond, cpuMs: this.rates.cpuMsPerSecond, at: this.now() };
       this.tenants.set(id, t);
     }
     return t;
@@ -120,9 +133,16 @@ export class TenantThrottle<C> {
       if (t.bytes < 0 || t.cpuMs < 0) return this.schedule(id, t);
       t.timer = undefined;
       for (const conn of t.conns) this.control.release(conn);
+      this.wake(t);
       this.dropIfIdle(id, t);
     }, Math.ceil(waitMs) + 1);
     t.timer.unref();
+  }
+
+  private wake(t: Tenant<C>): void {
+    const waiters = t.waiters;
+    t.waiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /**

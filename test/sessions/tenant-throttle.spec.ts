@@ -11,7 +11,7 @@ const IN_FLIGHT = 8;
 
 const deepFrame = (id: string) => `{"type":"event","event_id":"${id}","kind":"tool","tool":"bulk.write","input":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
 
-/** 64 KiB of words and spaces ending in a character no word matches: the bait for (\w+\s?)+; */
+/** 64 KiB of words and spaces ending in a character no word matches: the bait for (\w+\s?)+$ (about 20 ms of re2js each) */
 function baitFrame(id: string): string {
   const shell = (text: string) => JSON.stringify({ type: 'event', event_id: id, kind: 'tool', tool: 'shell.exec', input: { text } });
   return shell('aaaa '.repeat(Math.floor((MAX_FRAME - shell('').length - 16) / 5)) + '!');
@@ -105,7 +105,7 @@ describe("a project's agents are throttled to their share of the instance", () =
     const project = await createProject(w.http, w.adminToken, { mode: 'block' });
     const rules = await w.http.put(
       `/api/projects/${project.id}/rules`,
-      { default_action: 'allow', rules: [{ kind: 'tool', tool: 'shell.*', input_pattern: '(\\w+\\s?)+;', action: 'block', reason: 'bait' }] },
+      { default_action: 'allow', rules: [{ kind: 'tool', tool: 'shell.*', input_pattern: '(\\w+\\s?)+$', action: 'block', reason: 'bait' }] },
       { token: w.adminToken },
     );
     expect(rules.status).toBe(200);
