@@ -11,9 +11,10 @@ const IN_FLIGHT = 8;
 
 const deepFrame = (id: string) => `{"type":"event","event_id":"${id}","kind":"tool","tool":"bulk.write","input":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
 
-/** 64 KiB of words and spaces ending in a character no word matches: the bait for (\w+\s?)+$ (about 20 ms of re2js each) */
+/** 64 KiB of words and spaces ending in a character no word matches: the bait for (\w+\s?)+$ (about 1 ms of re2js each once warm, 15 ms cold) */
 function baitFrame(id: string): string {
-  const shell = (text: string) => JSON.stringify({ type: 'event', event_id: id, kind: 'tool', tool: 'shell.exec', input: { text } });
+  // Keys are tested too: a key the pattern does not match ('text' would, at once), so the value is what is tested.
+  const shell = (text: string) => JSON.stringify({ type: 'event', event_id: id, kind: 'tool', tool: 'shell.exec', input: { '-': text } });
   return shell('aaaa '.repeat(Math.floor((MAX_FRAME - shell('').length - 16) / 5)) + '!');
 }
 
