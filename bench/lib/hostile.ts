@@ -13,11 +13,11 @@ function frame(kind: HostileKind, eventId: string): string {
     // Far past the 64-level limit: refused at parse time (what once overflowed JSON.stringify in a shared batch).
     return `{"type":"event","event_id":"${eventId}","kind":"tool","tool":"bulk.write","input":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
   }
-  const room = MAX_FRAME - shell({ text: '' }).length - 16;
+  const room = MAX_FRAME - shell({ '-': '' }).length - 16;
   // For `regex`: words and spaces ending in a character no word matches, the input that makes (\w+\s?)+$ backtrack
   // exponentially on a backtracking engine; for `max_size`, the same bytes with no pattern to run.
-  const text = 'aaaa '.repeat(Math.floor(room / 5)) + '!';
-  return shell({ text });
+  // Under a key the pattern does not match: keys are tested too, and `text` matched at once, sparing the value.
+  return shell({ '-': 'aaaa '.repeat(Math.floor(room / 5)) + '!' });
 }
 
 /** One logged-in socket sending `kind` frames back to back until stopped; it reads (and ignores) what comes back. */
