@@ -303,9 +303,12 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
     if (conn.state === 'closed' || conn.closing) return;
     const receivedAt = process.hrtime.bigint();
     if (isBinary) return this.close(conn, CloseCode.protocolError, 'protocol_error', 'frames must be JSON text');
-    const bytes = byteLength(data) + FRAME_OVERHEAD_BYTES;
+    const size = byteLength(data);
+    const bytes = size + FRAME_OVERHEAD_BYTES;
     this.inbound.take(conn, bytes);
-    if (conn.principal) this.throttle.charge(conn.principal.projectId, bytes, 0);
+    // The rate is what the tenant sends (the overhead only sizes what waits in memory), so that many small frames of a
+    // busy project cost it what they weigh, and large ones what they make the instance decode and store.
+    if (conn.principal) this.throttle.charge(conn.principal.projectId, size, 0);
     this.enqueue(conn, () => this.handleFrame(conn, data, receivedAt), bytes);
   }
 

@@ -196,7 +196,7 @@ export function loadConfig(env: Env = process.env): ArbiterConfig {
     wsMaxBufferedBytes: r.int('ARBITER_WS_MAX_BUFFERED_BYTES', 1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
     wsMaxQueuedBytes: r.int('ARBITER_WS_MAX_QUEUED_BYTES', 1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
     wsMaxQueuedBytesTotal: r.int('ARBITER_WS_MAX_QUEUED_BYTES_TOTAL', 64 * 1024 * 1024, 1024 * 1024, 4096 * 1024 * 1024),
-    wsProjectBytesPerSecond: r.int('ARBITER_WS_PROJECT_BYTES_PER_SECOND', 8 * 1024 * 1024, 64 * 1024, 4096 * 1024 * 1024),
+    wsProjectBytesPerSecond: r.int('ARBITER_WS_PROJECT_BYTES_PER_SECOND', 1024 * 1024, 64 * 1024, 4096 * 1024 * 1024),
     wsProjectCpuMsPerSecond: r.int('ARBITER_WS_PROJECT_CPU_MS_PER_SECOND', 250, 10, 1000),
     wsMaxUnauthenticatedPerAddress: r.int('ARBITER_WS_MAX_UNAUTHENTICATED_PER_ADDRESS', 32, 1, 100_000),
     leaseSeconds: r.int('ARBITER_LEASE_SECONDS', 30, 1, 3600),
