@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { type OnGatewayConnection, type OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Histogram } from 'prom-client';
 import { WebSocket, type WebSocketServer } from 'ws';
 import { ApiKeysService } from '../auth/api-keys/api-keys.service.js';
 import { looksLikeApiKey } from '../auth/api-keys/api-key-format.js';
@@ -23,6 +23,7 @@ import { type TrustProxyFn, clientAddress } from '../infra/websocket/client-addr
 import { canonicalJson, eventInputSha256 } from '../policies/canonical-event.js';
 import { matchRules } from '../policies/policy-engine.js';
 import { PolicyCache } from '../policies/policy-cache.service.js';
+import { registerConnectionGauges } from './agent-connection.metrics.js';
 import { type AgentConnection, AgentConnectionRegistry } from './agent-connection.registry.js';
 import { EventRecorderRepository, type RecordOutcome } from './event-recorder.repository.js';
 import { InboundBudget } from './inbound-budget.js';
@@ -80,7 +81,6 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unsubscribe: (() => void)[] = [];
   private readonly verdictLatency: Histogram;
-  private readonly liveSessions: Gauge;
   /** Each connection's ping phase. */
   private readonly pingWheel: PhaseWheel<AgentConnection>;
   /** Each connection's lease-renewal phase: every session is renewed once per third of a lease. */
@@ -129,68 +129,7 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [metrics.registry],
     });
-    const connections = this.registry;
-    this.liveSessions = new Gauge({
-      name: 'arbiter_live_sessions',
-      help: 'Agent sessions whose live connection is on this instance',
-      registers: [metrics.registry],
-      collect() {
-        this.set(connections.liveSessions().length);
-      },
-    });
-    const inbound = this.inbound;
-    new Gauge({
-      name: 'arbiter_ws_inbound_queued_bytes',
-      help: 'Bytes of received agent frames waiting to be handled on this instance (ARBITER_WS_MAX_QUEUED_BYTES_TOTAL bounds it)',
-      registers: [metrics.registry],
-      collect() {
-        this.set(inbound.bytes);
-      },
-    });
-    new Gauge({
-      name: 'arbiter_ws_inbound_queued_bytes_peak',
-      help: 'The most bytes of received agent frames that have waited at once since the instance started',
-      registers: [metrics.registry],
-      collect() {
-        this.set(inbound.peakBytes);
-      },
-    });
-    new Gauge({
-      name: 'arbiter_ws_paused_connections',
-      help: 'Agent connections not being read because they are ahead of what is handled',
-      registers: [metrics.registry],
-      collect() {
-        this.set(inbound.pausedCount);
-      },
-    });
-    new Gauge({
-      name: 'arbiter_ws_throttled_connections',
-      help: 'Agent connections not being read because their project is over ARBITER_WS_PROJECT_BYTES_PER_SECOND or ARBITER_WS_PROJECT_CPU_MS_PER_SECOND',
-      registers: [metrics.registry],
-      collect() {
-        this.set(inbound.throttledCount);
-      },
-    });
-    const throttle = this.throttle;
-    new Counter({
-      name: 'arbiter_ws_project_throttles_total',
-      help: 'Times a project went over its agent-frame rates on this instance and had its connections held',
-      registers: [metrics.registry],
-      collect() {
-        this.reset();
-        this.inc(throttle.throttles);
-      },
-    });
-    new Gauge({
-      name: 'arbiter_ws_outbound_buffered_bytes',
-      help: 'Bytes of frames sent to agents and not yet taken by their sockets (ARBITER_WS_MAX_BUFFERED_BYTES bounds each)',
-      registers: [metrics.registry],
-      collect() {
-        let sum = 0;
-        for (const conn of connections.connections()) sum += conn.socket.bufferedAmount;
-        this.set(sum);
-      },
-    });
+    registerConnectionGauges(metrics.registry, this.registry, this.inbound, this.throttle);
   }
 
   /**
