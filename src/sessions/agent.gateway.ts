@@ -45,6 +45,8 @@ const RENEW_TURN_MS = 100;
  * bounded too.
  */
 const FRAME_OVERHEAD_BYTES = 512;
+/** How long a shutdown waits for the leases' release before it closes the agents' sockets anyway. */
+const SHUTDOWN_RELEASE_MS = 2000;
 /** A project's throttling is logged once per this period, not at every refill. */
 const THROTTLE_LOG_PERIOD_MS = 60_000;
 
@@ -186,11 +188,23 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
     // Held sockets are read again so that their close handshakes get through.
     this.throttle.clear();
     const live = this.registry.liveSessions();
-    try {
+    // Bounded: a database that is slow to answer (a saturated pool, a lock) must not keep the agents on this instance
+    // waiting for the shutdown timeout; they resume elsewhere with their resume token at once, leases or not.
+    const released = (async () => {
       await this.outbox.flushAcks();
       await this.leases.release(live.map((c) => ({ sessionId: c.session!.id, epoch: c.session!.epoch })));
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), SHUTDOWN_RELEASE_MS)));
+    try {
+      if ((await Promise.race([released, gaveUp])) === 'late') {
+        this.logger.warn(`releasing leases at shutdown took over ${SHUTDOWN_RELEASE_MS} ms; closing the sockets anyway (leases expire in ${this.config.leaseSeconds} s)`);
+        released.catch(() => undefined);
+      }
     } catch (err) {
       this.logger.warn(`releasing leases at shutdown failed (${(err as Error).message}); they expire in ${this.config.leaseSeconds} s`);
+    } finally {
+      clearTimeout(timer);
     }
     const closed = [...this.registry.connections()].map(
       (conn) =>
