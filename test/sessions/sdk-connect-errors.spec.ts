@@ -119,7 +119,11 @@ describe('ArbiterClient.connect reports why it cannot connect', () => {
     try {
       const { error, elapsedMs } = await connectError(server.url, w.key, { connectTimeoutMs: 1000, reconnect: { initialDelayMs: 20, maxDelayMs: 40 } });
       expect({ code: error.code, status: error.status }).toEqual({ code: 'http_status', status: 503 });
-      expect(error.message).toMatch(new RegExp(`^cannot connect to ${server.url}/ws: the server refused the WebSocket upgrade with HTTP 503 Service Unavailable \\(.*${server.upgrades()} attempts\\)$`));
+      const attempts = Number(
+        new RegExp(`^cannot connect to ${server.url}/ws: the server refused the WebSocket upgrade with HTTP 503 Service Unavailable \\(.*?(\\d+) attempts\\)$`).exec(error.message)?.[1],
+      );
+      // The attempt under way when the time ran out may not have reached the server yet.
+      expect([server.upgrades(), server.upgrades() + 1]).toContain(attempts);
       // The server asked for later: retried past connectRetries (3), for as long as connectTimeoutMs allows.
       expect(server.upgrades()).toBeGreaterThan(4);
       expect(elapsedMs).toBeGreaterThanOrEqual(900);
