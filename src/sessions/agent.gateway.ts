@@ -27,6 +27,7 @@ import { registerConnectionGauges } from './agent-connection.metrics.js';
 import { type AgentConnection, AgentConnectionRegistry } from './agent-connection.registry.js';
 import { EventRecorderRepository, type RecordOutcome } from './event-recorder.repository.js';
 import { InboundBudget } from './inbound-budget.js';
+import { LeaseRenewer } from './lease-renewer.js';
 import { TenantThrottle } from './tenant-throttle.js';
 import { applyMode } from './mode-decision.js';
 import { type AckFrame, CloseCode, type EventFrame, type LoginFrame, type ServerFrame, type VerdictFrame, parseClientFrame } from './protocol.js';
@@ -37,8 +38,6 @@ import { VerdictOutboxService } from './verdict-outbox.service.js';
 
 /** About how often the heartbeat wakes to ping one slot of connections (PhaseWheel). */
 const PING_TURN_MS = 50;
-/** Lease renewals turn their own wheel, one slot about every 100 ms. */
-const RENEW_TURN_MS = 100;
 
 /**
  * What a waiting frame costs beyond its bytes (its place in the connection's queue), so that a flood of tiny frames is
@@ -79,18 +78,12 @@ class FatalFrame extends Error {
 export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(AgentGateway.name);
   private draining = false;
-  private renewing = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unsubscribe: (() => void)[] = [];
   private readonly verdictLatency: Histogram;
   /** Each connection's ping phase. */
   private readonly pingWheel: PhaseWheel<AgentConnection>;
-  /** Each connection's lease-renewal phase: every session is renewed once per third of a lease. */
-  private readonly renewWheel: PhaseWheel<AgentConnection>;
-  private readonly renewPeriodMs: number;
-  /** Renewals that failed or found one under way, retried at the next turn. */
-  private readonly renewBacklog = new Set<AgentConnection>();
-  private renewFailureLoggedAt = 0;
+  private readonly renewer: LeaseRenewer;
   /** Received frames waiting to be handled, in bytes: a connection (or the instance) that is ahead is not read. */
   readonly inbound: InboundBudget<AgentConnection>;
   /** Bytes and main-thread time per project: a project over its rates has its sockets held (through `inbound`). */
@@ -123,8 +116,11 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
       (projectId) => this.throttled(projectId),
     );
     this.pingWheel = new PhaseWheel(PhaseWheel.slotsFor(config.wsPingIntervalMs, PING_TURN_MS));
-    this.renewPeriodMs = (config.leaseSeconds * 1000) / 3;
-    this.renewWheel = new PhaseWheel(PhaseWheel.slotsFor(this.renewPeriodMs, RENEW_TURN_MS));
+    this.renewer = new LeaseRenewer(config.leaseSeconds, leases, apiKeys, this.logger, (conn, revoked) =>
+      revoked
+        ? this.close(conn, CloseCode.unauthorized, 'unauthorized', 'the API key was revoked')
+        : this.close(conn, CloseCode.superseded, 'superseded', 'the session was resumed by another connection'),
+    );
     this.verdictLatency = new Histogram({
       name: 'arbiter_verdict_latency_seconds',
       help: 'Time from an event frame arriving to its policy verdict being sent',
@@ -167,11 +163,9 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
     );
     // One slot of the wheel per turn, about every 50 ms: see PhaseWheel.
     const ping = setInterval(() => this.heartbeat(), this.config.wsPingIntervalMs / this.pingWheel.slotCount);
-    // Many small renewals rather than a few big ones: thousands of idle sessions must not add a periodic spike to the
-    // active agents' latency. Renewing whatever had come due every second renewed the sessions in the waves they had
-    // logged in (a login storm of 2,400/s gave statements of 2,400 rows every second, and p99 spikes); a wheel spreads
-    // them evenly whatever their login times.
-    const renew = setInterval(() => void this.renewLeases(), this.renewPeriodMs / this.renewWheel.slotCount);
+    // One slot of the renewal wheel per turn too (see LeaseRenewer: a login storm of 2,400/s renewed in waves gave
+    // 2,400-row statements every second and p99 spikes).
+    const renew = setInterval(() => void this.renewer.turn(), this.renewer.turnMs);
     ping.unref();
     renew.unref();
     this.timers.push(ping, renew);
@@ -238,7 +232,7 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
     this.registry.add(conn);
     // A random phase: connections that arrived together are not all pinged together.
     this.pingWheel.add(conn);
-    this.renewWheel.add(conn);
+    this.renewer.add(conn);
     conn.loginTimer = setTimeout(() => {
       if (conn.state === 'awaiting_login') this.close(conn, CloseCode.loginTimeout, 'login_timeout', `no login frame within ${this.config.wsLoginTimeoutMs} ms`);
     }, this.config.wsLoginTimeoutMs);
@@ -489,52 +483,6 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
     }
   }
 
-  /**
-   * Renews the leases of one slot of the wheel (each session about every 10 s by default), plus any left from the last
-   * turn. A session renewed less than half a period ago (it just logged in) waits for its slot's next turn: at most
-   * a period and a half between renewals, half a lease, so a lease never runs out while its socket is live.
-   */
-  private async renewLeases(): Promise<void> {
-    const now = Date.now();
-    const recent = now - this.renewPeriodMs / 2;
-    const due = [...this.renewBacklog, ...this.renewWheel.turn().filter((c) => c.leaseRenewedAt <= recent)].filter((c) => c.state === 'live' && c.session);
-    if (due.length === 0) return;
-    if (this.renewing) {
-      for (const conn of due) this.renewBacklog.add(conn);
-      return;
-    }
-    this.renewBacklog.clear();
-    const live = [...new Set(due)];
-    this.renewing = true;
-    for (const conn of live) conn.leaseRenewedAt = now;
-    try {
-      const held = await this.leases.renew(
-        live.map((c) => ({ sessionId: c.session!.id, epoch: c.session!.epoch })),
-        this.config.leaseSeconds,
-      );
-      const lost = live.filter((c) => !held.has(c.session!.id));
-      // Rare: tell a revoked key (its NOTIFY missed) from a takeover, one read per key.
-      const revoked = new Set<string>();
-      for (const apiKeyId of new Set(lost.map((c) => c.principal!.apiKeyId))) {
-        if (!(await this.apiKeys.isActive(apiKeyId))) revoked.add(apiKeyId);
-      }
-      for (const conn of lost) {
-        if (revoked.has(conn.principal!.apiKeyId)) this.close(conn, CloseCode.unauthorized, 'unauthorized', 'the API key was revoked');
-        else this.close(conn, CloseCode.superseded, 'superseded', 'the session was resumed by another connection');
-      }
-    } catch (err) {
-      // Try again at the next turn: the leases still have half their time or more.
-      for (const conn of live) this.renewBacklog.add(conn);
-      // Once per period, not at every turn, while the database is unreachable.
-      if (now - this.renewFailureLoggedAt >= this.renewPeriodMs) {
-        this.renewFailureLoggedAt = now;
-        this.logger.warn(`renewing leases failed (${this.renewBacklog.size} sessions waiting): ${(err as Error).message}`);
-      }
-    } finally {
-      this.renewing = false;
-    }
-  }
-
   /** Sends a frame; false if the socket is gone. A client that stops reading is closed, not buffered forever. */
   private send(conn: AgentConnection, frame: ServerFrame): boolean {
     if (conn.closing || conn.socket.readyState !== WebSocket.OPEN) return false;
@@ -572,8 +520,7 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
     clearTimeout(conn.loginTimer);
     this.registry.remove(conn);
     this.pingWheel.remove(conn);
-    this.renewWheel.remove(conn);
-    this.renewBacklog.delete(conn);
+    this.renewer.remove(conn);
     if (conn.principal) this.throttle.leave(conn.principal.projectId, conn);
     this.inbound.forget(conn);
     if (!wasLive || !conn.session) return;
