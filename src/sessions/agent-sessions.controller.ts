@@ -11,9 +11,10 @@ export class AgentSessionsController {
 
   @Get()
   @ApiOkResponse({ type: AgentSessionPage })
-  @ApiOperation({ summary: 'Agent sessions, newest first; `connected` says whether a live connection holds it now' })
+  @ApiOperation({ summary: 'Agent sessions, newest first, narrowed by project, live or ended, label and time; `connected` says whether a live connection holds it now' })
   list(@Query() query: ListAgentSessionsQuery) {
-    return this.sessions.list(query.project, query.cursor, query.limit);
+    const { cursor, limit, ...filter } = query;
+    return this.sessions.list(filter, cursor, limit);
   }
 
   @Get(':id')

@@ -7,6 +7,15 @@ import type { AgentEventView, AgentSessionView } from './dto/agent-session.dto.j
 
 type SessionRow = Prisma.AgentSessionGetPayload<object>;
 
+/** What `GET /api/sessions` narrows the list by; every field optional. */
+export interface SessionFilter {
+  project?: string;
+  state?: 'live' | 'ended';
+  label?: string;
+  since?: string;
+  until?: string;
+}
+
 function sessionView(s: SessionRow, now = new Date()): AgentSessionView {
   return {
     id: s.id,
@@ -26,17 +35,24 @@ function sessionView(s: SessionRow, now = new Date()): AgentSessionView {
 export class AgentSessionsService {
   constructor(private readonly prisma: PrismaService) {}
 
-  async list(projectId: string | undefined, cursor: string | undefined, limit = 50): Promise<Page<AgentSessionView>> {
+  async list(filter: SessionFilter, cursor: string | undefined, limit = 50): Promise<Page<AgentSessionView>> {
     const position = decodeCursor(cursor, UUID_ID);
+    const now = new Date();
     const rows = await this.prisma.agentSession.findMany({
       where: {
-        ...(projectId ? { projectId } : {}),
-        ...(position ? { OR: [{ createdAt: { lt: position.at } }, { createdAt: position.at, id: { lt: position.id } }] } : {}),
+        ...(filter.project ? { projectId: filter.project } : {}),
+        // The same test as `connected` in the view: a lease that has not lapsed.
+        ...(filter.state === 'live' ? { leaseExpiresAt: { gt: now } } : {}),
+        ...(filter.state === 'ended' ? { OR: [{ leaseExpiresAt: null }, { leaseExpiresAt: { lte: now } }] } : {}),
+        ...(filter.label ? { externalId: { contains: filter.label, mode: 'insensitive' as const } } : {}),
+        ...(filter.since ? { lastSeenAt: { gte: new Date(filter.since) } } : {}),
+        ...(filter.until ? { createdAt: { lte: new Date(filter.until) } } : {}),
+        ...(position ? { AND: [{ OR: [{ createdAt: { lt: position.at } }, { createdAt: position.at, id: { lt: position.id } }] }] } : {}),
       },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: limit + 1,
     });
-    return pageOf(rows, limit, (s) => ({ at: s.createdAt, id: s.id }), (s) => sessionView(s));
+    return pageOf(rows, limit, (s) => ({ at: s.createdAt, id: s.id }), (s) => sessionView(s, now));
   }
 
   /** One session with its most recent events (newest last), each with its verdict and review. */

@@ -43,6 +43,29 @@ describe('GET /api/sessions', () => {
     expect((await w.http.get('/api/sessions?cursor=bogus', { token: w.adminToken })).status).toBe(400);
   });
 
+  it('narrows the list by live or ended, by label (any case) and by time, and refuses filters it does not know', async () => {
+    const { agent: live, ok: liveOk } = await AgentSocket.login(w.apps[0].wsUrl, w.key, 'filter-Alpha-live');
+    const { agent: gone, ok: goneOk } = await AgentSocket.login(w.apps[0].wsUrl, w.key, 'filter-alpha-ended');
+    await gone.close();
+    const ids = async (query: string) => {
+      const res = await w.http.get(`/api/sessions?project=${w.projectId}&${query}`, { token: w.adminToken });
+      expect(res.status).toBe(200);
+      return res.body.items.map((s: { id: string }) => s.id);
+    };
+    expect(await ids('label=ALPHA')).toEqual([goneOk.session, liveOk.session]);
+    await eventually(async () => !(await ids('label=alpha&state=live')).includes(goneOk.session), 5000, 'the closed session is no longer live');
+    expect(await ids('label=alpha&state=live')).toEqual([liveOk.session]);
+    expect(await ids('label=alpha&state=ended')).toEqual([goneOk.session]);
+    expect(await ids(`label=alpha&since=${new Date(Date.now() + 3_600_000).toISOString()}`)).toEqual([]);
+    expect(await ids(`label=alpha&until=${new Date(Date.now() - 3_600_000).toISOString()}`)).toEqual([]);
+    expect(await ids(`label=alpha&since=${new Date(Date.now() - 3_600_000).toISOString()}&until=${new Date(Date.now() + 3_600_000).toISOString()}`)).toHaveLength(2);
+    for (const bad of ['state=open', 'since=yesterday', `label=${'x'.repeat(201)}`]) {
+      const res = await w.http.get(`/api/sessions?${bad}`, { token: w.adminToken });
+      expect([bad, res.status, res.body.error?.code]).toEqual([bad, 400, 'validation_failed']);
+    }
+    await live.close();
+  });
+
   it('answers 404 for an unknown session and 403 to API keys', async () => {
     expect((await w.http.get('/api/sessions/00000000-0000-4000-8000-000000000000', { token: w.adminToken })).status).toBe(404);
     expect((await w.http.get('/api/sessions', { token: w.key })).status).toBe(403);

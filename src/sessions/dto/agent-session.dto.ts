@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsUUID } from 'class-validator';
+import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { ANY_JSON } from '../../infra/http/api-schema.js';
 import { PageQuery } from '../../infra/http/pagination.js';
 
@@ -8,6 +8,27 @@ export class ListAgentSessionsQuery extends PageQuery {
   @IsOptional()
   @IsUUID()
   project?: string;
+
+  @ApiPropertyOptional({ enum: ['live', 'ended'], description: 'live: a connection holds the session now; ended: none does' })
+  @IsOptional()
+  @IsIn(['live', 'ended'])
+  state?: 'live' | 'ended';
+
+  @ApiPropertyOptional({ description: "Only sessions whose label (the agent's `session_id`) contains this text, case-insensitive" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  label?: string;
+
+  @ApiPropertyOptional({ description: 'Only sessions seen at or after this time (ISO-8601)', example: '2026-01-01T00:00:00Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  since?: string;
+
+  @ApiPropertyOptional({ description: 'Only sessions started at or before this time (ISO-8601)', example: '2026-01-02T00:00:00Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  until?: string;
 }
 
 export class AgentSessionView {
