@@ -1,16 +1,17 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { AppError, codeForStatus, errorBody } from './error-catalogue.js';
-import { appErrorFromPrisma } from './prisma-errors.js';
+import { appErrorFromPrisma, appErrorFromUnavailableDatabase } from './prisma-errors.js';
 
 /** Turns every error into `{"error":{"code","message"}}` with its status; a 500 never shows internals. */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
-    if (host.getType() !== 'http') throw exception;
+  catch(thrown: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw thrown;
     const res = host.switchToHttp().getResponse<Response>();
+    const exception = appErrorFromUnavailableDatabase(thrown) ?? thrown;
     const { status, code, message } = this.describe(exception);
     // A 5xx we raised on purpose (not ready during a database outage) is a state, not a bug: one line, no stack.
     if (exception instanceof AppError && status >= 500) this.logger.warn(`${code}: ${message}`);

@@ -19,3 +19,21 @@ export function appErrorFromPrisma(err: unknown): AppError | undefined {
       return undefined;
   }
 }
+
+/**
+ * What pg and PostgreSQL say when the database is there but cannot take the request now: the pool had no connection
+ * free within its wait (a burst larger than the pool), the server refused or dropped connections (restart, too many
+ * connections). That is a state the caller should retry, a 503 with Retry-After, not a bug to report as a 500.
+ */
+const UNAVAILABLE_MESSAGES = [/^timeout exceeded when trying to connect$/, /^Connection terminated/];
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', '57P01', '57P02', '57P03', '53300', 'P1001', 'P1017', 'P2024']);
+
+export function appErrorFromUnavailableDatabase(err: unknown): AppError | undefined {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if ((typeof code === 'string' && UNAVAILABLE_CODES.has(code)) || (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((m) => m.test(message)))) {
+      return new AppError('not_ready', 'the database is busy or unreachable; retry shortly', 1);
+    }
+  }
+  return undefined;
+}
