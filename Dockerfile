@@ -6,8 +6,10 @@
 # --- build: all dependencies, the Prisma client, the compiled JavaScript --------------------------------------------
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
-# The root install's postinstall installs the dashboard's own build dependencies (web/, its own lock file).
+# The root install's postinstall installs the dashboard's own build dependencies (web/, its own lock file). The agent
+# SDK is a workspace (sdk/typescript, @arbiter-ai/sdk) that npm ci links into node_modules: its manifest comes first.
 COPY package.json package-lock.json ./
+COPY sdk/typescript/package.json ./sdk/typescript/
 COPY web/package.json web/package-lock.json ./web/
 RUN npm ci --no-audit --no-fund
 COPY . .
@@ -28,6 +30,9 @@ WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The server imports the canonical hash from @arbiter-ai/sdk: node_modules links to this folder's manifest and dist/.
+COPY --from=build /app/sdk/typescript/package.json ./sdk/typescript/
+COPY --from=build /app/sdk/typescript/dist ./sdk/typescript/dist
 # The dashboard, served at / (its build dependencies stay in the build stage).
 COPY --from=build /app/web/dist ./web/dist
 COPY --from=build /app/prisma ./prisma

@@ -2,7 +2,7 @@
 // `npm run build` and `npm start`: the Prisma client, then the TypeScript, each only when its inputs changed, so a
 // start on an unchanged tree is ready in seconds instead of spending ~20 s rebuilding the same files.
 //
-//   node scripts/build.mjs                  the client if needed, then dist/
+//   node scripts/build.mjs                  the client if needed, then sdk/typescript/dist/ and dist/
 //   node scripts/build.mjs --client-only    the client if needed (npm run db:generate, npm test)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -40,4 +40,8 @@ if (current !== stamp || !existsSync(path.join(generated, 'client.ts'))) {
 if (process.argv.includes('--client-only')) process.exit(0);
 
 // Build mode compares the sources' times with dist/.tsbuildinfo and skips the compiler's work when nothing is newer.
-run(path.join(path.dirname(require.resolve('typescript/package.json')), 'bin', 'tsc'), ['-b', 'tsconfig.build.json']);
+// The SDK first (sdk/typescript/dist): the server imports its canonical hash through node_modules/@arbiter-ai/sdk,
+// whose types and code are that package's built files.
+const tsc = path.join(path.dirname(require.resolve('typescript/package.json')), 'bin', 'tsc');
+run(tsc, ['-b', 'sdk/typescript']);
+run(tsc, ['-b', 'tsconfig.build.json']);

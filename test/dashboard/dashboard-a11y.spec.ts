@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { ArbiterClient } from '../../src/sdk/arbiter-client.js';
+import { ArbiterClient } from '@arbiter-ai/sdk';
 import { type SignedInApp, createApiKey, createProject, signedInApp, waitFor } from '../support/fixtures.js';
 import { AxeBuilder } from '../../web/node_modules/@axe-core/playwright/dist/index.mjs';
 import { DESKTOP, PHONE, ensureWebBuilt, launchBrowser, reviewCard, signInThroughForm, watchProblems } from './support.js';

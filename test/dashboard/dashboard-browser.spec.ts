@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ArbiterClient } from '../../src/sdk/arbiter-client.js';
+import { ArbiterClient } from '@arbiter-ai/sdk';
 import { type SignedIn, createUser, waitFor } from '../support/fixtures.js';
 import { DESTRUCTIVE, type HitlProject, type ReviewsWorld, hitlProject, reviewsWorld } from '../reviews/support.js';
 import { DESKTOP, ensureWebBuilt, launchBrowser, reviewCard, signInThroughForm, watchProblems } from './support.js';

@@ -51,4 +51,15 @@ describe('deployment files', () => {
     expect(dockerfile).toMatch(/^COPY --from=build \/app\/web\/dist \.\/web\/dist$/m);
     expect(read('.dockerignore').split('\n')).toEqual(expect.arrayContaining(['web/node_modules', 'web/dist']));
   });
+
+  it('the image links the agent SDK workspace, which the server imports the canonical hash from', () => {
+    const dockerfile = read('Dockerfile');
+    const build = /FROM \S+ AS build\n([\s\S]*?)\nFROM /.exec(dockerfile)?.[1] ?? '';
+    // npm ci links node_modules/@arbiter-ai/sdk to sdk/typescript, and refuses a lock whose workspace is missing.
+    expect(build.indexOf('COPY sdk/typescript/package.json ./sdk/typescript/')).toBeGreaterThan(-1);
+    expect(build.indexOf('COPY sdk/typescript/package.json')).toBeLessThan(build.indexOf('RUN npm ci'));
+    expect(dockerfile).toMatch(/^COPY --from=build \/app\/sdk\/typescript\/package\.json \.\/sdk\/typescript\/$/m);
+    expect(dockerfile).toMatch(/^COPY --from=build \/app\/sdk\/typescript\/dist \.\/sdk\/typescript\/dist$/m);
+    expect(read('.dockerignore').split('\n')).toEqual(expect.arrayContaining(['sdk/typescript/node_modules', 'sdk/typescript/dist']));
+  });
 });

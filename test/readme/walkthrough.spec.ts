@@ -40,10 +40,10 @@ beforeAll(async () => {
   // Reachable by the `postgres` user, so that as root the embedded cluster stays in here (from a private folder it
   // would live under /var/lib/arbiter, and outlive this test).
   chmodSync(work, 0o755);
-  // The reader runs agent.mjs in the Arbiter folder, where `arbiter/sdk` is the package's own export; from here the
-  // same package is found through node_modules.
-  mkdirSync(path.join(work, 'node_modules'));
-  symlinkSync(projectRoot(), path.join(work, 'node_modules', 'arbiter'));
+  // The reader runs agent.mjs in the Arbiter folder, where npm links `@arbiter-ai/sdk` (the workspace sdk/typescript)
+  // into node_modules; from here the same package is found through a node_modules of this folder.
+  mkdirSync(path.join(work, 'node_modules', '@arbiter-ai'), { recursive: true });
+  symlinkSync(path.join(projectRoot(), 'sdk', 'typescript'), path.join(work, 'node_modules', '@arbiter-ai', 'sdk'));
   server = await ArbiterProcess.start({
     name: 'readme',
     databaseUrl: '',

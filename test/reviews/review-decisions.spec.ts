@@ -1,5 +1,5 @@
-import { ArbiterClient } from '../../src/sdk/arbiter-client.js';
-import { eventInputSha256 } from '../../src/policies/canonical-event.js';
+import { ArbiterClient } from '@arbiter-ai/sdk';
+import { eventInputSha256 } from '@arbiter-ai/sdk/canonical';
 import { AgentSocket } from '../support/agent-socket.js';
 import { type SignedIn, createUser, waitFor } from '../support/fixtures.js';
 import { DESTRUCTIVE, type HitlProject, type ReviewsWorld, hitlProject, reviewsWorld } from './support.js';

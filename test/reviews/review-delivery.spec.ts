@@ -1,4 +1,4 @@
-import { ArbiterClient } from '../../src/sdk/arbiter-client.js';
+import { ArbiterClient } from '@arbiter-ai/sdk';
 import { AgentSocket } from '../support/agent-socket.js';
 import { type TestApp, startApp } from '../support/app.js';
 import { type TestDatabase, createTestDatabase } from '../support/database.js';

@@ -1,4 +1,4 @@
-import { ArbiterClient, type Verdict } from '../../src/sdk/arbiter-client.js';
+import { ArbiterClient, type Verdict } from '@arbiter-ai/sdk';
 import { AgentSocket } from '../support/agent-socket.js';
 import { waitFor } from '../support/fixtures.js';
 import { DESTRUCTIVE, type ReviewsWorld, hitlProject, reviewsWorld } from './support.js';

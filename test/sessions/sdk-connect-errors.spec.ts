@@ -1,6 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
-import { ArbiterClient, ArbiterConnectError, type ConnectOptions } from '../../src/sdk/index.js';
+import { ArbiterClient, ArbiterConnectError, type ConnectOptions } from '@arbiter-ai/sdk';
 import { type SessionsWorld, sessionsWorld } from './support.js';
 
 /** Every case gives `connect` 10 s; each cause must be reported well before that (retries included). */

@@ -1,4 +1,4 @@
-import { ArbiterClient, ArbiterConnectError, type Verdict } from '../../src/sdk/index.js';
+import { ArbiterClient, ArbiterConnectError, type Verdict } from '@arbiter-ai/sdk';
 import { PrismaService } from '../../src/infra/database/prisma.service.js';
 import { VerdictOutboxService } from '../../src/sessions/verdict-outbox.service.js';
 import { eventually } from '../support/agent-socket.js';

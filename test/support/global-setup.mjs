@@ -1,7 +1,8 @@
 // Runs in Jest's parent process, outside its module system, so it is plain JavaScript.
-// First it builds dist/ (Prisma client and TypeScript, each only when changed: scripts/build.mjs), once for the whole
-// run: the suites that start real server processes run dist/src/main.js, and two workers compiling the same files at
-// once could hand one of them a half-written file.
+// First it builds dist/ (Prisma client, the agent SDK's sdk/typescript/dist, the server's TypeScript, each only when
+// changed: scripts/build.mjs), once for the whole run, before Jest loads any test: the tests import @arbiter-ai/sdk's
+// built files, the suites that start real server processes run dist/src/main.js, and two workers compiling the same
+// files at once could hand one of them a half-written file.
 // The PostgreSQL server for the run: DATABASE_URL's when set, else one embedded server, run by the same code as
 // `npm start`'s (dist/src/infra/database/embedded-postgres.js), so that as root from a private folder it is placed
 // where the postgres user can reach it, as for users.

@@ -3,7 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import type WebSocket from 'ws';
-import { ArbiterClient, type ConnectOptions, type Verdict } from '../../src/sdk/arbiter-client.js';
+import { ArbiterClient, type ConnectOptions, type Verdict } from '@arbiter-ai/sdk';
 import { EmbeddedPostgres, freePort } from '../../src/infra/database/embedded-postgres.js';
 import { applyMigrations } from '../../src/infra/database/migrations.js';
 import { projectRoot } from '../../src/infra/database/project-root.js';

@@ -1,3 +1,3 @@
 export { ArbiterClient, ArbiterConnectError } from './arbiter-client.js';
 export type { AgentAction, ArbiterConnectErrorCode, ConnectOptions, DecideOptions, Verdict } from './arbiter-client.js';
-export { canonicalJson, eventInputSha256 } from '../policies/canonical-event.js';
+export { canonicalJson, eventInputSha256 } from './canonical.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import { eventInputSha256 } from '../policies/canonical-event.js';
+import { eventInputSha256 } from './canonical.js';
 
 /** What an agent is about to do. `event_id` is the idempotency key; the SDK makes one when it is left out. */
 export interface AgentAction {
