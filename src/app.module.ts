@@ -13,6 +13,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
 import { PoliciesModule } from './policies/policies.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
+import { SessionEndModule } from './sessions/session-end.module.js';
 import { SharesModule } from './shares/shares.module.js';
 import { ReviewsModule } from './reviews/reviews.module.js';
 import { StreamModule } from './stream/stream.module.js';
@@ -38,6 +39,7 @@ export class AppModule {
         ProjectsModule,
         PoliciesModule,
         SessionsModule,
+        SessionEndModule,
         SharesModule,
         StreamModule,
         WebhooksModule,

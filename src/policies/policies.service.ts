@@ -5,6 +5,7 @@ import { AuditService, type AuditActor } from '../audit/audit.service.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import { AppError } from '../infra/errors/error-catalogue.js';
 import type { PolicyRuleDto, PolicyView, PutPolicyDto } from './dto/policy.dto.js';
+import { diffRules, ruleContent } from './policy-diff.js';
 import { MAX_POLICY_PROGRAM_SIZE, PatternMemo, type PatternCompiler, type PolicySettings, type RuleSnapshot } from './policy-engine.js';
 import { policyChangedChannel } from './policy-events.js';
 
@@ -25,7 +26,7 @@ export function ruleSnapshot(row: PolicyRule): RuleSnapshot {
  * Refuses a pattern RE2 cannot compile (or one too complex), naming the rule by its index in the request and why, and
  * patterns too complex together.
  */
-function checkPatterns(rules: PolicyRuleDto[], compilePattern: PatternCompiler): void {
+export function checkPatterns(rules: PolicyRuleDto[], compilePattern: PatternCompiler): void {
   let instructions = 0;
   rules.forEach((rule, i) => {
     if (rule.input_pattern === undefined || rule.input_pattern === null) return;
@@ -38,6 +39,12 @@ function checkPatterns(rules: PolicyRuleDto[], compilePattern: PatternCompiler):
   if (instructions > MAX_POLICY_PROGRAM_SIZE) {
     throw new AppError('validation_failed', `rules: the input patterns compile to ${instructions} RE2 instructions in all, at most ${MAX_POLICY_PROGRAM_SIZE}`);
   }
+}
+
+/** The audit entry's account of what a save changed (see diffRules). */
+function ruleChanges(before: RuleSnapshot[], after: RuleSnapshot[]): { changes: unknown[]; change_count: number } {
+  const { changes, total } = diffRules(before.map(ruleContent), after.map(ruleContent));
+  return { changes, change_count: total };
 }
 
 /** About ten of the largest policies' worth of compiled patterns, kept across reloads. */
@@ -81,10 +88,11 @@ export class PoliciesService {
   async replace(projectId: string, input: PutPolicyDto, actor: AuditActor, requestId?: string): Promise<PolicyView> {
     checkPatterns(input.rules, this.compilePattern);
     return this.prisma.$transaction(async (tx) => {
-      const existing = await tx.project.findUnique({ where: { id: projectId }, select: { id: true } });
+      // Locking the project row first: concurrent replacements of one project's rules run one after the other instead
+      // of colliding on (project_id, position), and what this one replaces (for the audit entry) is read under it.
+      const [existing] = await tx.$queryRaw<{ default_action: string }[]>`SELECT default_action::text FROM projects WHERE id = ${projectId}::uuid FOR UPDATE`;
       if (!existing) throw new AppError('not_found', 'project not found');
-      // Updating the project row first locks it: concurrent replacements of one project's rules run one after the
-      // other instead of colliding on (project_id, position).
+      const previousRules = await tx.policyRule.findMany({ where: { projectId }, orderBy: { position: 'asc' } });
       const project = await tx.project.update({ where: { id: projectId }, data: { defaultAction: input.default_action }, select: { updatedAt: true } });
       await tx.policyRule.deleteMany({ where: { projectId } });
       const data: Prisma.PolicyRuleCreateManyInput[] = input.rules.map((rule, position) => ({
@@ -104,7 +112,13 @@ export class PoliciesService {
           actor,
           action: 'policy.update',
           target: { type: 'project', id: projectId },
-          details: { default_action: input.default_action, rule_count: rows.length },
+          details: {
+            project_id: projectId,
+            default_action: input.default_action,
+            previous_default_action: existing.default_action,
+            rule_count: rows.length,
+            ...ruleChanges(previousRules.map(ruleSnapshot), rows.map(ruleSnapshot)),
+          },
           requestId,
         },
         tx,
@@ -120,13 +134,24 @@ export class PoliciesService {
       [
         this.prisma.project.findUnique({
           where: { id: projectId },
-          select: { mode: true, defaultAction: true, timeoutDecision: true, reviewTimeoutSeconds: true, reviewMaxTimeoutSeconds: true },
+          select: {
+            mode: true,
+            defaultAction: true,
+            timeoutDecision: true,
+            reviewTimeoutSeconds: true,
+            reviewMaxTimeoutSeconds: true,
+            pausedAt: true,
+            pausedBy: true,
+            pauseReason: true,
+          },
         }),
         this.prisma.policyRule.findMany({ where: { projectId }, orderBy: { position: 'asc' } }),
       ],
       { isolationLevel: 'RepeatableRead' },
     );
     if (!project) throw new AppError('not_found', 'project not found');
-    return { settings: { projectId, ...project }, rules: rules.map(ruleSnapshot) };
+    const { pausedAt, pausedBy, pauseReason, ...settings } = project;
+    const pause = pausedAt ? { at: pausedAt, by: pausedBy ?? 'someone', reason: pauseReason } : null;
+    return { settings: { projectId, ...settings, pause }, rules: rules.map(ruleSnapshot) };
   }
 }

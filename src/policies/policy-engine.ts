@@ -26,9 +26,18 @@ export interface CompiledRule {
   patternError: string | null;
 }
 
+/** A paused project (its kill switch): every new event is blocked, whatever the rules and the mode say. */
+export interface ProjectPause {
+  at: Date;
+  /** The email of the person who paused it. */
+  by: string;
+  reason: string | null;
+}
+
 export interface CompiledPolicy {
   projectId: string;
   mode: 'monitor' | 'block' | 'hitl';
+  pause?: ProjectPause | null;
   defaultAction: RuleAction;
   timeoutDecision: 'allow' | 'block';
   reviewTimeoutSeconds: number;
@@ -42,11 +51,14 @@ export interface RuleMatch {
   rule: RuleSnapshot | null;
   /** Set when the rules could not be evaluated: a review of such an event must not be allowed by its expiry. */
   timeoutDecision?: 'block';
+  /** The project is paused: a block in every mode (see applyMode). */
+  paused?: true;
 }
 
 export interface PolicySettings {
   projectId: string;
   mode: CompiledPolicy['mode'];
+  pause?: ProjectPause | null;
   defaultAction: RuleAction;
   timeoutDecision: CompiledPolicy['timeoutDecision'];
   reviewTimeoutSeconds: number;
@@ -205,6 +217,11 @@ function ruleReason(rule: RuleSnapshot): string {
   return rule.reason ?? `matched rule ${rule.position}`;
 }
 
+/** The verdict's reason while a project is paused: it names who paused it, and why when they said. */
+export function pausedReason(pause: ProjectPause): string {
+  return `project paused by ${pause.by}${pause.reason ? `: ${pause.reason}` : ''}`;
+}
+
 /** Refused, never allowed: `review` is a block in block mode and a review that expires as a block in hitl mode. */
 function tooCostly(why: string): RuleMatch {
   return { action: 'review', reason: `input not evaluated: ${why}`, rule: null, timeoutDecision: 'block' };
@@ -226,8 +243,11 @@ const monotonicNow = (): number => performance.now();
  * Fails closed. A rule whose stored pattern does not compile matches if it blocks or reviews, and never if it
  * allows. An input whose texts pass MAX_INPUT_TEXT_CHARS, a test above MAX_TEST_WORK, or tests running past the time
  * budget stop evaluation with a `review` (see `tooCostly`), never the default.
+ *
+ * A paused project's events are blocked before any rule is looked at.
  */
 export function matchRules(policy: CompiledPolicy, event: PolicyEvent, options: MatchOptions = {}): RuleMatch {
+  if (policy.pause) return { action: 'block', reason: pausedReason(policy.pause), rule: null, paused: true };
   const now = options.now ?? monotonicNow;
   const budgetMs = options.budgetMs ?? MATCH_BUDGET_MS;
   let texts: Set<string> | null | undefined;

@@ -27,6 +27,8 @@ function sessionView(s: SessionRow, now = new Date()): AgentSessionView {
     created_at: s.createdAt.toISOString(),
     last_seen_at: s.lastSeenAt.toISOString(),
     connected: !!s.leaseExpiresAt && s.leaseExpiresAt > now,
+    ended_at: s.endedAt?.toISOString() ?? null,
+    ended_by: s.endedBy,
   };
 }
 
@@ -75,7 +77,17 @@ export class AgentSessionsService {
         rule_action: e.ruleAction,
         created_at: e.createdAt.toISOString(),
         verdict: e.verdict
-          ? { decision: e.verdict.decision, reason: e.verdict.reason, source: e.verdict.source, review_id: e.verdict.reviewId, acked: e.verdict.ackedAt !== null }
+          ? {
+              decision: e.verdict.decision,
+              reason: e.verdict.reason,
+              source: e.verdict.source,
+              review_id: e.verdict.reviewId,
+              acked: e.verdict.ackedAt !== null,
+              // Acks recorded before acks had a status were the 1.0 kind: received.
+              ack_status: e.verdict.ackedAt === null ? null : (e.verdict.ackStatus ?? 'received'),
+              edited: e.verdict.originalInputSha256 !== null,
+              edited_input: e.verdict.originalInputSha256 !== null ? (e.verdict.editedInput ?? null) : null,
+            }
           : null,
         review: e.review,
       })),

@@ -9,6 +9,8 @@ export type ModeOutcome =
  * event); `block` lets rules decide and treats `review` as `block` (fail closed); `hitl` holds `review` for a person.
  */
 export function applyMode(policy: CompiledPolicy, match: RuleMatch): ModeOutcome {
+  // A paused project blocks in monitor mode too: the pause is a kill switch.
+  if (match.paused) return { kind: 'verdict', decision: 'block', reason: match.reason };
   if (policy.mode === 'monitor') {
     return { kind: 'verdict', decision: 'allow', reason: `monitor mode (rules would ${match.action}: ${match.reason})` };
   }

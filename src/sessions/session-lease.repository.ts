@@ -40,8 +40,8 @@ export class SessionLeaseRepository {
 
   /**
    * Creates the session (in the key's own namespace) or claims it: only when its lease is free or expired, or when the
-   * login presents the current resume token, and only while its API key is not revoked. Returns undefined when another
-   * connection holds it or the key is revoked.
+   * login presents the current resume token, and only while its API key is not revoked and no one ended it. Returns
+   * undefined when another connection holds it, the key is revoked, or the session was ended.
    */
   claim(r: ClaimRequest): Promise<Claim | undefined> {
     return this.claims.submit(r);
@@ -78,7 +78,8 @@ export class SessionLeaseRepository {
                 epoch = s.epoch + 1, resume_token_hash = i.new_resume_hash, last_seen_at = now(),
                 agent_id = COALESCE(i.agent_id, s.agent_id), source = COALESCE(i.source, s.source)
            FROM existing e JOIN input i ON i.n = e.n
-          WHERE s.id = e.id AND (s.lease_expires_at IS NULL OR s.lease_expires_at <= now() OR s.resume_token_hash = i.presented_resume_hash)
+          WHERE s.id = e.id AND s.ended_at IS NULL
+            AND (s.lease_expires_at IS NULL OR s.lease_expires_at <= now() OR s.resume_token_hash = i.presented_resume_hash)
          RETURNING s.id, s.epoch, e.n
        ),
        inserted AS (
@@ -143,7 +144,7 @@ export class SessionLeaseRepository {
          last_seen_at = now(),
          agent_id = COALESCE(EXCLUDED.agent_id, s.agent_id),
          source = COALESCE(EXCLUDED.source, s.source)
-       WHERE s.lease_expires_at IS NULL OR s.lease_expires_at <= now() OR s.resume_token_hash = $10
+       WHERE s.ended_at IS NULL AND (s.lease_expires_at IS NULL OR s.lease_expires_at <= now() OR s.resume_token_hash = $10)
        RETURNING id, epoch, (xmax = 0) AS created`,
       values: [r.projectId, r.apiKeyId, r.externalId, r.agentId, r.source, r.connectionId, r.instanceId, r.leaseSeconds, r.newResumeHash, r.presentedResumeHash],
     });

@@ -179,7 +179,13 @@ describe('GET/PUT /api/projects/:id/rules', () => {
       [project.id],
     );
     expect(audit.rows).toEqual([
-      { actor_type: 'user', actor_id: admin.id, target_type: 'project', target_id: project.id, details: { default_action: 'block', rule_count: 1 } },
+      {
+        actor_type: 'user',
+        actor_id: admin.id,
+        target_type: 'project',
+        target_id: project.id,
+        details: expect.objectContaining({ project_id: project.id, default_action: 'block', previous_default_action: 'allow', rule_count: 1, change_count: 1 }),
+      },
     ]);
   });
 

@@ -75,6 +75,12 @@ export class ProjectView {
   timeout_decision!: string;
   @ApiProperty({ type: [String] })
   redact_keys!: string[];
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Set while the project is paused: every new event is blocked' })
+  paused_at!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The email of who paused it' })
+  paused_by!: string | null;
+  @ApiProperty({ type: String, nullable: true })
+  pause_reason!: string | null;
   @ApiProperty({ format: 'date-time', description: 'ISO-8601 UTC' })
   created_at!: string;
   @ApiProperty({ format: 'date-time', description: 'ISO-8601 UTC' })
@@ -97,6 +103,9 @@ export function projectView(p: Project): ProjectView {
     review_max_timeout_seconds: p.reviewMaxTimeoutSeconds,
     timeout_decision: p.timeoutDecision,
     redact_keys: p.redactKeys,
+    paused_at: p.pausedAt?.toISOString() ?? null,
+    paused_by: p.pausedBy,
+    pause_reason: p.pauseReason,
     created_at: p.createdAt.toISOString(),
     updated_at: p.updatedAt.toISOString(),
   };

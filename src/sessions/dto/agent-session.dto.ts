@@ -50,6 +50,10 @@ export class AgentSessionView {
   last_seen_at!: string;
   @ApiProperty({ description: "A live connection holds the session's lease right now (on some instance)" })
   connected!: boolean;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Set when a person ended the session (POST /api/sessions/:id/end): no login claims it again' })
+  ended_at!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The email of who ended it' })
+  ended_by!: string | null;
 }
 
 export class AgentSessionPage {
@@ -68,14 +72,25 @@ export class AgentEventVerdictView {
   source!: string;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' })
   review_id!: string | null;
-  @ApiProperty({ description: 'The agent acknowledged it' })
+  @ApiProperty({ description: 'The agent acknowledged it (received or discarded)' })
   acked!: boolean;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    enum: ['received', 'discarded'],
+    description: 'How the agent acknowledged it: received (acted on), discarded (its caller had given up: nothing was acted on); null until acked',
+  })
+  ack_status!: 'received' | 'discarded' | null;
+  @ApiProperty({ description: 'A reviewer approved an edited input: edited_input is what the agent was told to run' })
+  edited!: boolean;
+  @ApiProperty({ ...ANY_JSON, nullable: true, description: 'The edited input of an edited approval, else null' })
+  edited_input!: unknown;
 }
 
 export class AgentEventReviewView {
   @ApiProperty({ format: 'uuid' })
   id!: string;
-  @ApiProperty({ enum: ['pending', 'approved', 'denied', 'expired'] })
+  @ApiProperty({ enum: ['pending', 'approved', 'denied', 'expired', 'withdrawn'] })
   status!: string;
 }
 
