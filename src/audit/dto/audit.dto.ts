@@ -1,10 +1,11 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import type { AuditEntry } from '../../generated/prisma/client.js';
 import { PageQuery } from '../../infra/http/pagination.js';
+import type { AuditFilter } from '../audit.service.js';
 
-/** `GET /api/audit?actor=&action=&since=&cursor=&limit=` */
-export class AuditQuery extends PageQuery {
+/** The filters the list and the export share. */
+export class AuditFilterQuery {
   @ApiPropertyOptional({ description: 'Only entries by this actor id (a user id or an API key id)' })
   @IsOptional()
   @IsString()
@@ -18,10 +19,43 @@ export class AuditQuery extends PageQuery {
   @Matches(/^[a-z0-9_.]+(\.\*)?$/, { message: 'must be an action name such as auth.login, or a prefix such as api_key.*' })
   action?: string;
 
+  @ApiPropertyOptional({ format: 'uuid', description: "Only entries about this project: the project itself, or whatever names it in its details (keys, rules, webhooks, …)" })
+  @IsOptional()
+  @IsUUID()
+  project?: string;
+
   @ApiPropertyOptional({ description: 'Only entries at or after this time (ISO-8601)', example: '2026-01-01T00:00:00Z' })
   @IsOptional()
   @IsISO8601({ strict: true })
   since?: string;
+
+  @ApiPropertyOptional({ description: 'Only entries before this time (ISO-8601)', example: '2026-02-01T00:00:00Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  until?: string;
+}
+
+/** `GET /api/audit?actor=&action=&project=&since=&until=&cursor=&limit=` */
+export class AuditQuery extends IntersectionType(PageQuery, AuditFilterQuery) {}
+
+export const AUDIT_EXPORT_FORMATS = ['csv', 'jsonl'] as const;
+
+/** `GET /api/audit/export?format=csv|jsonl&…the list's filters` */
+export class AuditExportQuery extends AuditFilterQuery {
+  @ApiProperty({ enum: AUDIT_EXPORT_FORMATS })
+  @IsIn(AUDIT_EXPORT_FORMATS)
+  format!: (typeof AUDIT_EXPORT_FORMATS)[number];
+}
+
+/** What the filters mean to the service. */
+export function auditFilterOf(query: AuditFilterQuery): AuditFilter {
+  return {
+    actor: query.actor,
+    action: query.action,
+    project: query.project,
+    since: query.since ? new Date(query.since) : undefined,
+    until: query.until ? new Date(query.until) : undefined,
+  };
 }
 
 export class AuditEntryView {
