@@ -197,6 +197,16 @@ describe('OpenAPI document, checked against real requests and responses', () => 
     await call('GET', `/api/sessions/${session}`, 200, { token });
     await agent.close();
 
+    // A draft tested against a sample and the events above, the rules' history, and a pause.
+    await call('POST', `/api/projects/${project.id}/rules/dry-run`, 200, {
+      token,
+      body: { default_action: 'block', rules: [{ tool: 'fs.*', action: 'allow' }], sample: { kind: 'tool', tool: 'fs.read', input: { path: '/tmp/x' } } },
+    });
+    await call('GET', `/api/projects/${project.id}/rules/history`, 200, { token });
+    await call('POST', `/api/projects/${project.id}/pause`, 200, { token, body: { reason: 'openapi' } });
+    await call('POST', `/api/projects/${project.id}/pause`, 409, { token, body: {} });
+    await call('POST', `/api/projects/${project.id}/resume`, 200, { token });
+
     // Share links: limited and unlimited, opened, listed, revoked.
     const share = (await call('POST', `/api/sessions/${session}/shares`, 201, { token: reviewerToken, body: { expires_in_seconds: 3600, max_views: 5 } })).body;
     await call('POST', `/api/sessions/${session}/shares`, 201, { token, body: {} });
@@ -210,6 +220,7 @@ describe('OpenAPI document, checked against real requests and responses', () => 
     await call('DELETE', `/api/shares/${share.id}`, 204, { token });
     await call('GET', `/api/shares/${share.id}`, 200, { token });
     await call('POST', `/api/public/shares/${share.token}/views`, 410);
+    await call('POST', `/api/sessions/${session}/end`, 200, { token });
 
     // Errors, each in the one error shape.
     await call('GET', '/api/projects', 401);
