@@ -1,0 +1,518 @@
+"""The asyncio client: one supervisor task per client keeps a connection logged in; ``decide`` waits on a future."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from websockets.exceptions import ConnectionClosed
+
+from ._failures import FINAL_CLOSE, Failure, agent_url, close_failure, display_url, socket_failure
+from .canonical import canonical_json, event_input_sha256
+from .errors import ArbiterConnectError
+from .guard import guard_with
+from .verdict import Verdict, VerdictSource
+
+try:  # websockets >= 13: the new asyncio implementation
+    from websockets.asyncio.client import connect as _ws_connect
+
+    _HEADERS_ARG = "additional_headers"
+except ImportError:  # websockets 10.4-12 (Debian 12 ships 10.4)
+    from websockets.legacy.client import connect as _ws_connect  # type: ignore[no-redef]
+
+    _HEADERS_ARG = "extra_headers"
+
+__all__ = ["AsyncArbiterClient", "connect"]
+
+_RECENT_LIMIT = 10_000
+# Verdict frames may carry an edited input as large as an event's (64 KiB by default); leave room.
+_MAX_FRAME_BYTES = 4 * 1024 * 1024
+
+
+@dataclass
+class _InFlight:
+    frame: dict[str, Any]
+    kind: str
+    tool: str | None
+    input: Any
+    sha256: str
+    future: asyncio.Future[Verdict]
+
+
+class _Recent:
+    """A bounded set of event ids, oldest dropped first."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[str, None] = OrderedDict()
+
+    def add(self, key: str) -> None:
+        self._items[key] = None
+        if len(self._items) > _RECENT_LIMIT:
+            self._items.popitem(last=False)
+
+    def discard(self, key: str) -> None:
+        self._items.pop(key, None)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+
+def _fallback(
+    event_id: str, sha256: str, input: Any, source: VerdictSource, reason: str, allow: bool = False
+) -> Verdict:
+    return Verdict(event_id, "allow" if allow else "block", reason, source, None, sha256, input=input)
+
+
+class AsyncArbiterClient:
+    """The agent side of Arbiter for asyncio code: send each intended action, wait for its verdict, act only on allow.
+
+    Reconnects with backoff and resumes its session with the resume token; resends actions still waiting (the server
+    answers a repeated event_id with its first answer); acknowledges every verdict (``discarded`` when its caller gave
+    up) and hands each to its caller once; checks each verdict's ``input_sha256`` (and an edited one's
+    ``original_input_sha256``) against the call it sent; on a timeout withdraws the action (``cancel``) and fails
+    closed. Make one with ``await connect(...)``.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        api_key: str,
+        session_id: str,
+        *,
+        agent_id: str | None = None,
+        source: str | None = None,
+        on_pending: Callable[[str, str], Any] | None = None,
+        connect_timeout: float = 10.0,
+        connect_retries: int = 3,
+        reconnect_initial_delay: float = 0.1,
+        reconnect_max_delay: float = 5.0,
+    ) -> None:
+        self._url = agent_url(url)
+        self._api_key = api_key
+        self._session_label = session_id
+        self._agent_id = agent_id
+        self._source = source
+        self._on_pending = on_pending
+        self._connect_timeout = connect_timeout
+        self._connect_retries = connect_retries
+        self._initial_delay = reconnect_initial_delay
+        self._max_delay = reconnect_max_delay
+
+        self._ws: Any = None
+        self._live = False
+        self._protocol: str | None = None
+        self._resume_token: str | None = None
+        self._session: str | None = None
+        self._mode: str | None = None
+        self._closed_for_good: str | None = None
+        self._attempt = 0
+        self._opened = 0
+        self._in_flight: dict[str, _InFlight] = {}
+        self._answered = _Recent()  # handed to a caller: replays are acked and dropped
+        self._given_up = _Recent()  # its caller stopped waiting: a late verdict is acked as discarded
+        self._pending_seen = _Recent()  # on_pending called once, though a resent event is answered pending again
+        self._supervisor: asyncio.Task[None] | None = None
+        self._first_login: asyncio.Future[None] | None = None
+        self._retry_handle: asyncio.TimerHandle | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------------------------
+
+    async def _start(self) -> None:
+        """Connects and logs in, or raises ArbiterConnectError saying why."""
+        loop = asyncio.get_running_loop()
+        first: asyncio.Future[None] = loop.create_future()
+        self._first_login = first
+        last: list[Failure] = []
+        self._supervisor = loop.create_task(self._supervise(first, last))
+        try:
+            await asyncio.wait_for(asyncio.shield(first), self._connect_timeout)
+        except asyncio.TimeoutError:
+            waited = f"no login within {self._connect_timeout:g} s"
+            error = (
+                self._connect_error(last[-1], waited)
+                if last
+                else ArbiterConnectError("timeout", f"cannot reach {display_url(self._url)}: {waited}")
+            )
+            self._closed_for_good = str(error)
+            await self.close()
+            raise error from None
+        except BaseException:
+            self._closed_for_good = self._closed_for_good or "connect failed"
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        """Closes the connection for good; waiting calls get a block (``client_error``). Idempotent."""
+        self._closed_for_good = self._closed_for_good or "closed by the client"
+        if self._retry_handle:
+            self._retry_handle.cancel()
+        for event_id, waiting in list(self._in_flight.items()):
+            self._settle(event_id, _fallback(event_id, waiting.sha256, waiting.input, "client_error", "client closed"))
+        task, self._supervisor = self._supervisor, None
+        if task and task is not asyncio.current_task() and not task.done():
+            task.cancel()
+            try:
+                await task
+            except BaseException:
+                pass
+        ws, self._ws = self._ws, None
+        self._live = False
+        if ws is not None:
+            try:
+                await asyncio.wait_for(ws.close(1000, "client closing"), 2.0)
+            except BaseException:
+                pass
+
+    async def __aenter__(self) -> AsyncArbiterClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- what callers see ------------------------------------------------------------------------------------------
+
+    @property
+    def session(self) -> str | None:
+        """The server-owned session id (stable across reconnects)."""
+        return self._session
+
+    @property
+    def mode(self) -> str | None:
+        return self._mode
+
+    @property
+    def connected(self) -> bool:
+        return self._live
+
+    @property
+    def protocol(self) -> str | None:
+        """The server's protocol version from ``login_ok`` (``"1"`` or ``"1.1"``)."""
+        return self._protocol
+
+    async def decide(
+        self,
+        kind: Literal["tool", "llm"] = "tool",
+        tool: str | None = None,
+        input: Any = None,
+        *,
+        timeout: float = 30.0,
+        fail_open: bool = False,
+        event_id: str | None = None,
+        agent_id: str | None = None,
+    ) -> Verdict:
+        """Sends an action and returns its verdict; never raises for a timeout (it blocks, unless ``fail_open``).
+
+        On ``timeout`` the action is withdrawn (a pending review leaves the reviewers' queue) and a verdict that still
+        arrives is acknowledged as discarded. If the calling task is cancelled, the action is withdrawn the same way.
+        """
+        event_id = event_id or str(uuid.uuid4())
+        input_json = canonical_json(input)
+        sha256 = event_input_sha256(kind, tool, input, input_json)
+        if self._closed_for_good:
+            return _fallback(event_id, sha256, input, "client_error", self._closed_for_good)
+        if event_id in self._in_flight:
+            raise ValueError(f"event {event_id} is already waiting for its verdict")
+        frame: dict[str, Any] = {"type": "event", "event_id": event_id, "kind": kind}
+        if tool is not None:
+            frame["tool"] = tool
+        if input is not None:
+            frame["input"] = input
+        if agent_id is not None:
+            frame["agent_id"] = agent_id
+        future: asyncio.Future[Verdict] = asyncio.get_running_loop().create_future()
+        self._in_flight[event_id] = _InFlight(frame, kind, tool, input, sha256, future)
+        if self._live:
+            await self._send(frame)
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout)
+        except asyncio.TimeoutError:
+            if future.done():
+                return future.result()
+            await self._give_up(event_id, "client_timeout")
+            return _fallback(event_id, sha256, input, "client_timeout", f"no verdict within {timeout:g} s", fail_open)
+        except asyncio.CancelledError:
+            if not future.done():
+                await self._give_up(event_id, "aborted")
+            raise
+
+    def guard(
+        self, tool: str, *, kind: Literal["tool", "llm"] = "tool", timeout: float = 30.0, fail_open: bool = False
+    ) -> Callable[[Callable[..., Any]], Any]:
+        """A decorator: the function runs only on allow, with the approved (possibly edited) arguments; otherwise
+        ``Blocked`` is raised. Its arguments, by parameter name, are the action's input. With this asyncio client the
+        decorated function is awaited (a plain function becomes a coroutine function)."""
+        return guard_with(self.decide, None, tool, kind=kind, timeout=timeout, fail_open=fail_open)
+
+    # -- the connection --------------------------------------------------------------------------------------------
+
+    async def _supervise(self, first: asyncio.Future[None], last: list[Failure]) -> None:
+        retries_left = self._connect_retries
+        deadline = time.monotonic() + self._connect_timeout
+        while not self._closed_for_good:
+            failure = await self._connect_once()
+            if self._closed_for_good:
+                return
+            delay = self._next_delay()
+            if not first.done():
+                # Not logged in yet: say why as soon as trying again cannot help or the retries are spent.
+                assert failure is not None
+                spent = failure.retry == "transport" and retries_left <= 0
+                if not failure.retry or spent or time.monotonic() + delay >= deadline:
+                    first.set_exception(self._connect_error(failure))
+                    self._closed_for_good = "connect failed"
+                    return
+                if failure.retry == "transport":
+                    retries_left -= 1
+                last.append(failure)
+            elif failure is not None and failure.close_code in FINAL_CLOSE:
+                said = f" ({failure.detail})" if failure.detail else ""
+                self._closed_for_good = FINAL_CLOSE[failure.close_code] + said
+                for event_id, waiting in list(self._in_flight.items()):
+                    self._settle(
+                        event_id, _fallback(event_id, waiting.sha256, waiting.input, "client_error", self._closed_for_good)
+                    )
+                return
+            await asyncio.sleep(delay)
+
+    async def _connect_once(self) -> Failure | None:
+        """One connection: open, log in, serve frames until it closes. Returns why it ended (None: closed by us)."""
+        self._opened += 1
+        host = display_url(self._url).split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)[0]
+        try:
+            ws = await _ws_connect(
+                self._url,
+                open_timeout=self._connect_timeout,
+                max_size=_MAX_FRAME_BYTES,
+                **{_HEADERS_ARG: {"Authorization": f"Bearer {self._api_key}"}},
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # noqa: BLE001: every way an attempt can fail is classified
+            return socket_failure(err, host)
+        self._ws = ws
+        logged_in = False
+        try:
+            login: dict[str, Any] = {"type": "login", "session_id": self._session_label}
+            if self._resume_token:
+                login["resume_token"] = self._resume_token
+            if self._agent_id:
+                login["agent_id"] = self._agent_id
+            if self._source:
+                login["source"] = self._source
+            await ws.send(json.dumps(login))
+            async for message in ws:
+                if isinstance(message, bytes):
+                    continue
+                if await self._on_frame(message):
+                    logged_in = True
+        except ConnectionClosed:
+            pass
+        finally:
+            self._live = False
+        code, reason = self._close_of(ws)
+        if logged_in:
+            return Failure("network", reason, False if code in FINAL_CLOSE else "transport", close_code=code)
+        return close_failure(code, reason)
+
+    @staticmethod
+    def _close_of(ws: Any) -> tuple[int, str]:
+        rcvd = getattr(ws, "close_rcvd", None)
+        if rcvd is not None:
+            return int(rcvd.code), str(rcvd.reason or "")
+        code = getattr(ws, "close_code", None)
+        return (int(code) if code is not None else 1006), str(getattr(ws, "close_reason", "") or "")
+
+    async def _on_frame(self, text: str) -> bool:
+        """Handles one server frame; True when it was a login_ok."""
+        try:
+            frame = json.loads(text)
+        except ValueError:
+            return False
+        if not isinstance(frame, dict):
+            return False
+        kind = frame.get("type")
+        if kind == "login_ok":
+            self._live = True
+            self._attempt = 0
+            self._resume_token = frame.get("resume_token")
+            self._session = frame.get("session")
+            self._mode = frame.get("mode")
+            self._protocol = str(frame.get("protocol"))
+            # Whatever was sent before the connection dropped may not have arrived: send again (idempotent by event_id).
+            for waiting in list(self._in_flight.values()):
+                await self._send(waiting.frame)
+            if self._first_login is not None and not self._first_login.done():
+                self._first_login.set_result(None)
+            return True
+        if kind == "verdict":
+            await self._on_verdict(frame)
+        elif kind == "pending":
+            event_id = frame.get("event_id")
+            if not isinstance(event_id, str) or event_id in self._pending_seen or event_id in self._answered:
+                return False
+            if event_id not in self._in_flight:
+                return False
+            self._pending_seen.add(event_id)
+            if self._on_pending is not None:
+                try:
+                    self._on_pending(event_id, str(frame.get("review_id")))
+                except Exception:  # noqa: BLE001: a callback's failure must not end the connection
+                    pass
+        elif kind == "error":
+            if frame.get("code") == "internal" and self._live:
+                # The server could not record an action just now: try the waiting ones again shortly, once per round.
+                if self._retry_handle is None:
+                    self._retry_handle = asyncio.get_running_loop().call_later(0.25, self._retry_waiting)
+            elif isinstance(frame.get("event_id"), str) and frame.get("code") == "validation_failed":
+                event_id = frame["event_id"]
+                waiting = self._in_flight.get(event_id)
+                if waiting:
+                    reason = f"refused: {frame.get('message')}"
+                    self._settle(event_id, _fallback(event_id, waiting.sha256, waiting.input, "client_error", reason))
+        return False
+
+    def _retry_waiting(self) -> None:
+        self._retry_handle = None
+        if self._live:
+            for waiting in list(self._in_flight.values()):
+                asyncio.ensure_future(self._send(waiting.frame))
+
+    async def _on_verdict(self, frame: dict[str, Any]) -> None:
+        event_id = frame.get("event_id")
+        if not isinstance(event_id, str):
+            return
+        waiting = self._in_flight.get(event_id)
+        if waiting is None:
+            # A replay of something already answered, or a verdict whose caller gave up: stop its redelivery.
+            await self._ack(event_id, "discarded" if event_id in self._given_up else "received")
+            return
+        problem = self._hash_problem(frame, waiting)
+        if problem:
+            await self._ack(event_id, "discarded")
+            self._settle(event_id, _fallback(event_id, waiting.sha256, waiting.input, "client_error", problem))
+            return
+        await self._ack(event_id, "received")
+        edited = frame.get("edited") is True
+        self._settle(
+            event_id,
+            Verdict(
+                event_id=event_id,
+                decision="allow" if frame.get("decision") == "allow" else "block",
+                reason=str(frame.get("reason", "")),
+                source=frame.get("source", "policy"),
+                review_id=frame.get("review_id"),
+                input_sha256=str(frame.get("input_sha256")),
+                input=frame.get("input") if edited else waiting.input,
+                edited=edited,
+                original_input_sha256=frame.get("original_input_sha256") if edited else None,
+            ),
+        )
+
+    @staticmethod
+    def _hash_problem(frame: dict[str, Any], waiting: _InFlight) -> str | None:
+        """Why this verdict cannot be for the call that was sent, or None."""
+        if frame.get("edited") is True:
+            if frame.get("original_input_sha256") != waiting.sha256:
+                return "the edited verdict is for a different call than the one sent"
+            try:
+                edited_sha = event_input_sha256(waiting.kind, waiting.tool, frame.get("input"))
+            except (TypeError, ValueError):
+                return "the edited input has no canonical form"
+            if frame.get("input_sha256") != edited_sha:
+                return "the edited input does not match its input_sha256"
+            return None
+        if frame.get("input_sha256") != waiting.sha256:
+            return "the verdict is for a different call than the one sent"
+        return None
+
+    def _settle(self, event_id: str, verdict: Verdict) -> None:
+        waiting = self._in_flight.pop(event_id, None)
+        if waiting is None:
+            return
+        self._answered.add(event_id)
+        self._pending_seen.discard(event_id)
+        if not waiting.future.done():
+            waiting.future.set_result(verdict)
+
+    async def _give_up(self, event_id: str, reason: str) -> None:
+        """The caller stopped waiting: withdraw the action; a verdict that still comes is acked as discarded."""
+        if self._in_flight.pop(event_id, None) is None:
+            return
+        self._given_up.add(event_id)
+        self._pending_seen.discard(event_id)
+        if self._speaks_1_1():
+            await self._send({"type": "cancel", "event_id": event_id, "reason": reason})
+
+    async def _ack(self, event_id: str, status: Literal["received", "discarded"]) -> None:
+        frame: dict[str, Any] = {"type": "ack", "event_id": event_id}
+        # A 1.0 server refuses unknown fields; its acks mean "received" anyway.
+        if self._speaks_1_1():
+            frame["status"] = status
+        await self._send(frame)
+
+    def _speaks_1_1(self) -> bool:
+        try:
+            return self._protocol is not None and tuple(int(p) for p in self._protocol.split(".")) >= (1, 1)
+        except ValueError:
+            return False
+
+    async def _send(self, frame: dict[str, Any]) -> None:
+        ws = self._ws
+        if ws is None or not self._live:
+            return
+        try:
+            # Canonical text: the server reads exactly the numbers and strings that were hashed.
+            await ws.send(canonical_json(frame))
+        except ConnectionClosed:
+            pass  # resent after the reconnect
+
+    def _next_delay(self) -> float:
+        """The next reconnect delay: doubling from the initial delay up to the maximum, with jitter."""
+        delay = min(self._max_delay, self._initial_delay * 2**self._attempt)
+        self._attempt += 1
+        return delay * (0.5 + random.random() / 2)
+
+    def _connect_error(self, failure: Failure, note: str | None = None) -> ArbiterConnectError:
+        notes = ", ".join(n for n in (note, f"{self._opened} attempts" if self._opened > 1 else None) if n)
+        # Reached, but refused (an HTTP status or a close code), or not reached at all.
+        lead = "cannot connect to" if failure.status is not None or failure.close_code is not None else "cannot reach"
+        message = f"{lead} {display_url(self._url)}: {failure.detail}{f' ({notes})' if notes else ''}"
+        return ArbiterConnectError(failure.code, message, close_code=failure.close_code, status=failure.status)
+
+
+class _Connecting:
+    """What ``connect`` returns: await it for the client, or use it in ``async with`` (closed on the way out)."""
+
+    def __init__(self, client: AsyncArbiterClient) -> None:
+        self._client = client
+
+    def __await__(self) -> Generator[Any, None, AsyncArbiterClient]:
+        return self._connect().__await__()
+
+    async def _connect(self) -> AsyncArbiterClient:
+        await self._client._start()
+        return self._client
+
+    async def __aenter__(self) -> AsyncArbiterClient:
+        return await self._connect()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._client.close()
+
+
+def connect(url: str, api_key: str, session_id: str, **options: Any) -> _Connecting:
+    """Connects and logs in: ``client = await connect(url=…, api_key=…, session_id=…)``, or
+    ``async with connect(…) as client:``. Raises ``ArbiterConnectError`` (its ``code`` and message say why) as soon as
+    retrying cannot help or the retries are spent, and at the latest after ``connect_timeout`` seconds.
+
+    Options: ``agent_id``, ``source``, ``on_pending(event_id, review_id)``, ``connect_timeout`` (10 s),
+    ``connect_retries`` (3), ``reconnect_initial_delay`` (0.1 s), ``reconnect_max_delay`` (5 s).
+    """
+    return _Connecting(AsyncArbiterClient(url, api_key, session_id, **options))
