@@ -16,6 +16,7 @@ function projectData(input: Partial<CreateProjectDto>): Prisma.ProjectUpdateInpu
   if (input.review_max_timeout_seconds !== undefined) data.reviewMaxTimeoutSeconds = input.review_max_timeout_seconds;
   if (input.timeout_decision !== undefined) data.timeoutDecision = input.timeout_decision;
   if (input.redact_keys !== undefined) data.redactKeys = input.redact_keys;
+  if (input.allow_edits !== undefined) data.allowEdits = input.allow_edits;
   return data;
 }
 

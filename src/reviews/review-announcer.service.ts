@@ -3,14 +3,14 @@ import { ARBITER_CONFIG } from '../infra/config/config.module.js';
 import type { ArbiterConfig } from '../infra/config/config.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import { type SqlTx, pgTransaction, poolSql } from '../infra/database/sql-transaction.js';
-import { type ReviewCreated, SessionHooks } from '../sessions/session-hooks.service.js';
+import { type ReviewCreated, type ReviewWithdrawn, SessionHooks } from '../sessions/session-hooks.service.js';
 import { type NewStreamEvent, STREAM_EVENT_TYPES, type StreamEventType, streamAppendedChannel } from '../stream/stream-event.js';
 import { StreamEventsRepository } from '../stream/stream-events.repository.js';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType, webhookDueChannel } from '../webhooks/webhook-events.js';
 import { WebhooksRepository } from '../webhooks/webhooks.repository.js';
 import { type ReviewRow, ReviewsRepository } from './reviews.repository.js';
 
-export type ReviewEventType = 'review.created' | 'review.decided' | 'review.expired' | 'review.extended' | 'review.expiring';
+export type ReviewEventType = 'review.created' | 'review.decided' | 'review.expired' | 'review.extended' | 'review.expiring' | 'review.withdrawn';
 
 export interface Announcement {
   type: ReviewEventType;
@@ -43,6 +43,12 @@ function newReviewRow({ reviewId, projectId, sessionId, externalId, eventId, rev
     verdict_decision: null,
     verdict_source: null,
     verdict_reason: null,
+    withdrawn_reason: null,
+    verdict_edited: false,
+    edited_input: null,
+    edited_input_sha256: null,
+    // Not in the announcement's payload.
+    allow_edits: false,
   };
 }
 
@@ -56,6 +62,8 @@ function newReviewRow({ reviewId, projectId, sessionId, externalId, eventId, rev
 export class ReviewAnnouncer implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ReviewAnnouncer.name);
   private readonly inFlight = new Set<Promise<void>>();
+  /** review.created announcements under way, by review: a withdrawal of the same review is announced after it. */
+  private readonly creating = new Map<string, Promise<void>>();
 
   constructor(
     @Inject(ARBITER_CONFIG) private readonly config: ArbiterConfig,
@@ -74,9 +82,15 @@ export class ReviewAnnouncer implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     this.hooks.onReviewCreated((created) => {
       const work = this.announceCreated(created);
-      this.inFlight.add(work);
-      return work.finally(() => this.inFlight.delete(work));
+      this.creating.set(created.reviewId, work);
+      return this.track(work).finally(() => this.creating.delete(created.reviewId));
     });
+    this.hooks.onReviewWithdrawn((withdrawn) => this.track(this.announceWithdrawn(withdrawn)));
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    this.inFlight.add(work);
+    return work.finally(() => this.inFlight.delete(work));
   }
 
   /** Lets announcements under way finish before the pool closes (the database module shuts down last). */
@@ -101,6 +115,22 @@ export class ReviewAnnouncer implements OnModuleInit, OnApplicationShutdown {
       });
     } catch (err) {
       this.logger.warn(`review.created for ${created.reviewId} was not announced yet (the sweeper will): ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * review.withdrawn, after the agent's cancel committed (EventCancellation): to the feed and the webhooks, once the
+   * review's own review.created (if still under way here, as when the agent cancels at once) went out, so nobody
+   * hears of a withdrawal before the review. A crash between the commit and this loses the announcement (as for a
+   * decision); the review's state is in the API either way.
+   */
+  private async announceWithdrawn({ reviewId }: ReviewWithdrawn): Promise<void> {
+    await this.creating.get(reviewId);
+    try {
+      const [review] = await this.reviews.summaries(poolSql(this.prisma.pool), [reviewId]);
+      if (review) await this.announceCommitted([{ type: 'review.withdrawn', review }]);
+    } catch (err) {
+      this.logger.warn(`review.withdrawn for ${reviewId} was not announced: ${(err as Error).message}`);
     }
   }
 
@@ -154,6 +184,7 @@ export class ReviewAnnouncer implements OnModuleInit, OnApplicationShutdown {
       decision: r.verdict_decision,
       source: r.verdict_source,
       ...(type === 'review.expiring' ? { seconds_left: Math.max(0, Math.round((r.expires_at.getTime() - Date.now()) / 1000)) } : {}),
+      ...(type === 'review.withdrawn' ? { withdrawn_reason: r.withdrawn_reason } : {}),
       review_url: `${this.config.publicUrl}/api/reviews/${r.id}`,
     };
   }

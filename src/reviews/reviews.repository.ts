@@ -7,7 +7,7 @@ import type { Position } from '../infra/http/pagination.js';
 import { sessionOutboxChannelSql } from '../sessions/session-events.js';
 import { APPEND_LOCK } from '../stream/stream-events.repository.js';
 
-export type ReviewStatus = 'pending' | 'approved' | 'denied' | 'expired';
+export type ReviewStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'withdrawn';
 
 /** A review with what every view of it shows: its event, its session's label and, once there is one, its verdict. */
 export interface ReviewRow {
@@ -31,6 +31,14 @@ export interface ReviewRow {
   verdict_decision: 'allow' | 'block' | null;
   verdict_source: 'policy' | 'review' | 'timeout' | null;
   verdict_reason: string | null;
+  /** Why the agent withdrew it (its cancel's reason), for a withdrawn review. */
+  withdrawn_reason: string | null;
+  /** An edited approval: the input the agent was told to run, and its hash (verdict_edited says whether there is one). */
+  verdict_edited: boolean;
+  edited_input: unknown;
+  edited_input_sha256: string | null;
+  /** The project's setting now: whether a reviewer may approve an edited input. */
+  allow_edits: boolean;
 }
 
 export interface ReviewDetailRow extends ReviewRow {
@@ -68,8 +76,16 @@ export interface ChangedReview {
   expires_at: Date;
 }
 
+/** An approval with an edited input: what the agent is told to run instead, and its hash over kind, tool and input. */
+export interface EditedInput {
+  input: unknown;
+  inputSha256: string;
+}
+
 export interface DecisionInput {
   reviewId: string;
+  /** Only with approve, only where the project allows edits (checked by the caller). */
+  edited?: EditedInput;
   status: 'approved' | 'denied';
   /** What the person chose, as the API names it (for the audit entry). */
   action: 'approve' | 'deny';
@@ -119,12 +135,15 @@ const REVIEW_SELECT_TEXT = `
          r.event_row_id::text AS event_row_id, e.event_id, e.kind::text AS kind, e.tool, r.status::text AS status,
          r.timeout_decision::text AS timeout_decision, r.rule_snapshot->>'reason' AS rule_reason, r.input_sha256,
          r.created_at, r.expires_at, r.decided_by::text AS decided_by, r.decided_at, r.note,
-         v.decision::text AS verdict_decision, v.source::text AS verdict_source, v.reason AS verdict_reason`;
+         v.decision::text AS verdict_decision, v.source::text AS verdict_source, v.reason AS verdict_reason,
+         r.withdrawn_reason, v.original_input_sha256 IS NOT NULL AS verdict_edited, v.edited_input,
+         CASE WHEN v.original_input_sha256 IS NOT NULL THEN v.input_sha256 END AS edited_input_sha256, p.allow_edits`;
 
 const REVIEW_FROM_TEXT = `
   FROM reviews r
   JOIN agent_events e ON e.id = r.event_row_id
   JOIN agent_sessions s ON s.id = r.session_id
+  JOIN projects p ON p.id = r.project_id
   LEFT JOIN verdicts v ON v.event_row_id = r.event_row_id`;
 
 const REVIEW_SELECT = Prisma.raw(REVIEW_SELECT_TEXT);
@@ -181,6 +200,15 @@ export class ReviewsRepository {
        ORDER BY e.seq DESC LIMIT ${limit}::int`;
   }
 
+  /** What an edited approval is checked and hashed against: the event's kind and tool, and the project's setting. */
+  async editTarget(id: string): Promise<{ kind: 'tool' | 'llm'; tool: string | null; allow_edits: boolean } | undefined> {
+    const rows = await this.prisma.$queryRaw<{ kind: 'tool' | 'llm'; tool: string | null; allow_edits: boolean }[]>`
+      SELECT e.kind::text AS kind, e.tool, p.allow_edits
+        FROM reviews r JOIN agent_events e ON e.id = r.event_row_id JOIN projects p ON p.id = r.project_id
+       WHERE r.id = ${id}::uuid`;
+    return rows[0];
+  }
+
   async state(id: string, tx: Sql = this.prisma): Promise<ReviewState | undefined> {
     const rows = await tx.$queryRaw<ReviewState[]>`
       SELECT r.id::text AS id, r.status::text AS status, r.expires_at, r.decided_by::text AS decided_by, r.decided_at,
@@ -205,10 +233,12 @@ export class ReviewsRepository {
           WHERE id = $1::uuid AND status = 'pending' AND expires_at > statement_timestamp() AND EXISTS (SELECT 1 FROM signed_in)
          RETURNING *
        ), v AS (
-         INSERT INTO verdicts (id, session_id, event_row_id, event_id, decision, reason, source, review_id, input_sha256)
-         SELECT gen_random_uuid(), x.session_id, x.event_row_id, e.event_id, $4::"Decision", $5, 'review', x.id, x.input_sha256
+         -- An edited approval ($12 the edited input's hash) carries its input and the hash of what the agent sent.
+         INSERT INTO verdicts (id, session_id, event_row_id, event_id, decision, reason, source, review_id, input_sha256, edited_input, original_input_sha256)
+         SELECT gen_random_uuid(), x.session_id, x.event_row_id, e.event_id, $4::"Decision", $5, 'review', x.id, COALESCE($12::text, x.input_sha256),
+                CASE WHEN $12::text IS NOT NULL THEN $11::jsonb END, CASE WHEN $12::text IS NOT NULL THEN x.input_sha256 END
            FROM x JOIN agent_events e ON e.id = x.event_row_id
-         RETURNING event_row_id, event_id, decision, source, reason
+         RETURNING event_row_id, event_id, decision, source, reason, input_sha256, edited_input, original_input_sha256
        ), holder AS MATERIALIZED (
          -- Key-share locked: a takeover (FOR UPDATE) commits first and we wake the new holder, or waits for us and
          -- its post-claim flush finds this verdict (see sessionOutboxChannelOf).
@@ -218,7 +248,10 @@ export class ReviewsRepository {
        ), audited AS (
          INSERT INTO audit_entries (actor_type, actor_id, action, target_type, target_id, details, request_id)
          SELECT 'user', x.decided_by::text, 'review.decide', 'review', x.id::text,
-                jsonb_build_object('decision', $6::text, 'note', $3::text, 'project_id', x.project_id, 'session_id', x.session_id, 'event_id', v.event_id),
+                jsonb_build_object('decision', $6::text, 'note', $3::text, 'project_id', x.project_id, 'session_id', x.session_id, 'event_id', v.event_id)
+                  || CASE WHEN v.original_input_sha256 IS NOT NULL
+                       THEN jsonb_build_object('edited', true, 'original_input_sha256', v.original_input_sha256, 'input_sha256', v.input_sha256)
+                       ELSE '{}'::jsonb END,
                 $7
            FROM x JOIN v ON v.event_row_id = x.event_row_id
        )
@@ -227,6 +260,9 @@ export class ReviewsRepository {
               x.timeout_decision::text AS timeout_decision, x.rule_snapshot->>'reason' AS rule_reason, x.input_sha256,
               x.created_at, x.expires_at, x.decided_by::text AS decided_by, x.decided_at, x.note,
               v.decision::text AS verdict_decision, v.source::text AS verdict_source, v.reason AS verdict_reason,
+              x.withdrawn_reason, v.original_input_sha256 IS NOT NULL AS verdict_edited, v.edited_input,
+              CASE WHEN v.original_input_sha256 IS NOT NULL THEN v.input_sha256 END AS edited_input_sha256,
+              (SELECT p.allow_edits FROM projects p WHERE p.id = x.project_id) AS allow_edits,
               COALESCE(s.lease_expires_at > now(), false) AS agent_connected,
               si.session_id::text AS "signInSessionId", si.last_seen_at AS "signInLastSeenAt",
               CASE WHEN s.instance_id IS NOT NULL THEN pg_notify(${sessionOutboxChannelSql('s.instance_id')},
@@ -237,11 +273,25 @@ export class ReviewsRepository {
          JOIN holder s ON s.id = x.session_id
          CROSS JOIN signed_in si
          CROSS JOIN LATERAL (
-           SELECT json_build_object('session_id', x.session_id, 'verdict', json_build_object(
+           SELECT jsonb_build_object('session_id', x.session_id, 'verdict', jsonb_build_object(
                     'type', 'verdict', 'event_id', v.event_id, 'decision', v.decision, 'reason', v.reason, 'source', v.source,
-                    'review_id', x.id, 'input_sha256', x.input_sha256))::text AS with_verdict
+                    'review_id', x.id, 'input_sha256', v.input_sha256)
+                    || CASE WHEN v.original_input_sha256 IS NOT NULL
+                         THEN jsonb_build_object('edited', true, 'input', v.edited_input, 'original_input_sha256', v.original_input_sha256)
+                         ELSE '{}'::jsonb END)::text AS with_verdict
          ) n`,
-      [d.reviewId, d.status, d.note, d.decision, d.reason, d.action, d.requestId ?? null, ...signInParameters(d.signIn)],
+      [
+        d.reviewId,
+        d.status,
+        d.note,
+        d.decision,
+        d.reason,
+        d.action,
+        d.requestId ?? null,
+        ...signInParameters(d.signIn),
+        d.edited ? JSON.stringify(d.edited.input) : null,
+        d.edited?.inputSha256 ?? null,
+      ],
       'arbiter_decide_review',
     );
     return rows[0];
@@ -350,6 +400,7 @@ export class ReviewsRepository {
        SELECT r.id FROM reviews r
         WHERE r.created_at > statement_timestamp() - interval '1 hour'
           AND r.created_at < statement_timestamp() - make_interval(secs => $1::int)
+          AND r.status <> 'withdrawn'
           AND NOT EXISTS (SELECT 1 FROM review_announcements a WHERE a.review_id = r.id)
         ORDER BY r.created_at LIMIT $2::int
        ON CONFLICT (review_id) DO NOTHING

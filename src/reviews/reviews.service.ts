@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AuditService, actorOf } from '../audit/audit.service.js';
 import type { UserPrincipal } from '../auth/principal.js';
 import { StatementSignInService, type UncheckedSignIn } from '../auth/statement-sign-in.js';
+import { ARBITER_CONFIG } from '../infra/config/config.module.js';
+import type { ArbiterConfig } from '../infra/config/config.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import { poolSql, prismaSql } from '../infra/database/sql-transaction.js';
 import { AppError } from '../infra/errors/error-catalogue.js';
@@ -15,8 +17,9 @@ import {
   reviewDetailView,
   reviewView,
 } from './dto/review.dto.js';
+import { checkEditedInput } from './edited-input.js';
 import { ReviewAnnouncer } from './review-announcer.service.js';
-import { type ReviewState, ReviewsRepository } from './reviews.repository.js';
+import { type EditedInput, type ReviewState, ReviewsRepository } from './reviews.repository.js';
 
 const RECENT_EVENTS = 20;
 
@@ -44,6 +47,7 @@ function notPending(state: ReviewState | undefined, what: string): AppError {
 @Injectable()
 export class ReviewsService {
   constructor(
+    @Inject(ARBITER_CONFIG) private readonly config: ArbiterConfig,
     private readonly prisma: PrismaService,
     private readonly reviews: ReviewsRepository,
     private readonly announcer: ReviewAnnouncer,
@@ -77,9 +81,11 @@ export class ReviewsService {
     const status = input.decision === 'approve' ? 'approved' : 'denied';
     const decision = input.decision === 'approve' ? 'allow' : 'block';
     const note = input.note ?? null;
-    const reason = `${status} by a reviewer${note ? `: ${note}` : ''}`;
+    const edited = input.input === undefined ? undefined : await this.editedInput(id, input);
+    const reason = edited ? (note ?? 'approved with edits') : `${status} by a reviewer${note ? `: ${note}` : ''}`;
     const decided = await this.reviews.decideWithVerdict(poolSql(this.prisma.pool), {
       reviewId: id,
+      edited,
       status,
       action: input.decision,
       decision,
@@ -92,9 +98,32 @@ export class ReviewsService {
     await Promise.all([this.announcer.announceCommitted([{ type: 'review.decided', review: decided }]), this.signIns.slide(signIn, decided)]);
     return {
       review: reviewView(decided),
-      verdict: { event_id: decided.event_id, decision, reason, source: 'review', review_id: decided.id, input_sha256: decided.input_sha256 },
+      verdict: {
+        event_id: decided.event_id,
+        decision,
+        reason,
+        source: 'review',
+        review_id: decided.id,
+        input_sha256: edited?.inputSha256 ?? decided.input_sha256,
+        ...(edited ? { edited: true as const, input: edited.input, original_input_sha256: decided.input_sha256 } : {}),
+      },
       agent_connected: decided.agent_connected,
     };
+  }
+
+  /**
+   * An approval's edited input, checked: approvals only, where the project allows edits, within an event input's
+   * limits; hashed over the event's kind and tool as the agent will check it. The project's setting is read here, not
+   * in the decision's statement: a change of it racing a decision may go either way, as for any setting.
+   */
+  private async editedInput(id: string, input: DecideReviewDto): Promise<EditedInput> {
+    if (input.decision !== 'approve') throw new AppError('validation_failed', 'input: only an approval can carry an edited input');
+    const target = await this.reviews.editTarget(id);
+    if (!target) throw new AppError('not_found', 'review not found');
+    if (!target.allow_edits) throw new AppError('edits_not_allowed', "input: this project does not allow approving with edits (its allow_edits is off)");
+    const checked = checkEditedInput(input.input, target, this.config.wsMaxFrameBytes);
+    if (!checked.ok) throw new AppError('validation_failed', `input: ${checked.message}`);
+    return { input: input.input, inputSha256: checked.inputSha256 };
   }
 
   /** Moves the deadline of a pending review, within the project's maximum window; audited. */

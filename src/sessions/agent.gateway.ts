@@ -25,12 +25,13 @@ import { matchRules } from '../policies/policy-engine.js';
 import { PolicyCache } from '../policies/policy-cache.service.js';
 import { registerConnectionGauges } from './agent-connection.metrics.js';
 import { type AgentConnection, AgentConnectionRegistry } from './agent-connection.registry.js';
+import { EventCancellation } from './event-cancel.js';
 import { EventRecorderRepository, type RecordOutcome } from './event-recorder.repository.js';
 import { InboundBudget } from './inbound-budget.js';
 import { LeaseRenewer } from './lease-renewer.js';
 import { TenantThrottle } from './tenant-throttle.js';
 import { applyMode } from './mode-decision.js';
-import { type AckFrame, CloseCode, type EventFrame, type LoginFrame, type ServerFrame, type VerdictFrame, parseClientFrame } from './protocol.js';
+import { type AckFrame, type CancelFrame, CloseCode, type EventFrame, type LoginFrame, PROTOCOL_VERSION, type ServerFrame, type VerdictFrame, parseClientFrame } from './protocol.js';
 import { sessionClaimedChannel, sessionOutboxChannelOf } from './session-events.js';
 import { SessionHooks } from './session-hooks.service.js';
 import { SessionLeaseRepository } from './session-lease.repository.js';
@@ -100,6 +101,7 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
     private readonly leases: SessionLeaseRepository,
     private readonly recorder: EventRecorderRepository,
     private readonly outbox: VerdictOutboxService,
+    private readonly cancellation: EventCancellation,
     private readonly notify: PgNotifyService,
     private readonly hooks: SessionHooks,
     private readonly adapterHost: HttpAdapterHost,
@@ -277,6 +279,7 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
     }
     if (conn.state === 'awaiting_login') throw new FatalFrame(CloseCode.protocolError, 'protocol_error', 'the first frame must be login');
     if (frame.type === 'event') return this.event(conn, frame, receivedAt);
+    if (frame.type === 'cancel') return this.cancel(conn, frame);
     if (conn.state === 'live') this.ack(conn, frame);
   }
 
@@ -347,7 +350,7 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
       epoch: claim.epoch,
       resume_token: resumeToken,
       mode: policy.mode,
-      protocol: 1,
+      protocol: PROTOCOL_VERSION,
     });
     this.hooks.emitConnected({ sessionId: claim.sessionId, projectId: principal.projectId, externalId: frame.session_id });
     // A session created by this login cannot be owed anything yet.
@@ -383,8 +386,7 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
     }
     switch (result.kind) {
       case 'not_held':
-        if (!(await this.apiKeys.isActive(conn.principal!.apiKeyId))) throw new FatalFrame(CloseCode.unauthorized, 'unauthorized', 'the API key was revoked');
-        throw new FatalFrame(CloseCode.superseded, 'superseded', 'the session was resumed by another connection');
+        return this.lost(conn);
       case 'verdict':
         // Sent even if sent before: a client repeating an event_id is asking for its verdict again.
         if (this.send(conn, result.frame)) {
@@ -392,6 +394,8 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
           this.verdictLatency.observe(Number(process.hrtime.bigint() - receivedAt) / 1e9);
         }
         return;
+      case 'withdrawn':
+        return void this.send(conn, result.frame);
       case 'pending':
         this.send(conn, result.frame);
         if (result.created) {
@@ -442,9 +446,21 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
     );
   }
 
+  /** The connection's statement found it no longer holds the session: revoked, or taken over. */
+  private async lost(conn: AgentConnection): Promise<never> {
+    if (!(await this.apiKeys.isActive(conn.principal!.apiKeyId))) throw new FatalFrame(CloseCode.unauthorized, 'unauthorized', 'the API key was revoked');
+    throw new FatalFrame(CloseCode.superseded, 'superseded', 'the session was resumed by another connection');
+  }
+
+  private async cancel(conn: AgentConnection, frame: CancelFrame): Promise<void> {
+    const outcome = await this.cancellation.cancel({ ...conn.session!, apiKeyId: conn.principal!.apiKeyId }, frame);
+    if (outcome.kind === 'not_held') return this.lost(conn);
+    this.send(conn, outcome.frame);
+  }
+
   private ack(conn: AgentConnection, frame: AckFrame): void {
     const session = conn.session!;
-    this.outbox.ack(session.id, session.epoch, frame.event_id);
+    this.outbox.ack(session.id, session.epoch, frame.event_id, frame.status ?? 'received');
     conn.sentVerdicts.delete(frame.event_id);
   }
 

@@ -3,8 +3,9 @@ import { PrismaService } from '../infra/database/prisma.service.js';
 import { replannedStatement } from '../infra/database/replanned-statement.js';
 import { MicroBatcher } from '../infra/scheduling/micro-batcher.js';
 import type { RuleSnapshot } from '../policies/policy-engine.js';
-import type { EventFrame, PendingFrame, VerdictFrame } from './protocol.js';
+import type { CancelledFrame, EventFrame, PendingFrame, VerdictFrame } from './protocol.js';
 import type { NewReview } from './session-hooks.service.js';
+import { verdictFrameOf } from './verdict-outbox.service.js';
 
 export interface EventToRecord {
   sessionId: string;
@@ -28,6 +29,8 @@ export type RecordOutcome =
   | { kind: 'verdict'; frame: VerdictFrame; verdictId: string }
   /** `created`: the review this event opened (absent when the event_id was seen before). */
   | { kind: 'pending'; frame: PendingFrame; reviewId: string; created?: NewReview }
+  /** A repeated event_id whose review the agent withdrew: no verdict will come. */
+  | { kind: 'withdrawn'; frame: CancelledFrame }
   /** The connection no longer holds the session (taken over), or its API key was revoked. */
   | { kind: 'not_held' };
 
@@ -212,11 +215,16 @@ export class EventRecorderRepository {
       source: 'policy' | 'review' | 'timeout' | null;
       verdict_review_id: string | null;
       input_sha256: string;
+      edited_input: unknown;
+      original_input_sha256: string | null;
       review_id: string | null;
+      review_status: string | null;
     }>({
       name: 'arbiter_existing_event',
+      // The verdict's hash: an edited approval's is the edited input's (equal to the event's otherwise).
       text: `SELECT v.id AS verdict_id, v.decision::text AS decision, v.reason, v.source::text AS source, v.review_id AS verdict_review_id,
-              e.input_sha256, r.id AS review_id
+              COALESCE(v.input_sha256, e.input_sha256) AS input_sha256, v.edited_input, v.original_input_sha256, r.id AS review_id,
+              r.status::text AS review_status
          FROM agent_events e
          LEFT JOIN verdicts v ON v.event_row_id = e.id
          LEFT JOIN reviews r ON r.event_row_id = e.id
@@ -228,8 +236,11 @@ export class EventRecorderRepository {
       return {
         kind: 'verdict',
         verdictId: row.verdict_id,
-        frame: { type: 'verdict', event_id: eventId, decision: row.decision, reason: row.reason ?? '', source: row.source, review_id: row.verdict_review_id, input_sha256: row.input_sha256 },
+        frame: verdictFrameOf({ ...row, event_id: eventId, decision: row.decision, reason: row.reason ?? '', source: row.source, review_id: row.verdict_review_id }),
       };
+    }
+    if (row?.review_id && row.review_status === 'withdrawn') {
+      return { kind: 'withdrawn', frame: { type: 'cancelled', event_id: eventId, review_id: row.review_id, result: 'withdrawn' } };
     }
     if (row?.review_id) return { kind: 'pending', reviewId: row.review_id, frame: { type: 'pending', event_id: eventId, review_id: row.review_id } };
     // The event row exists only with a verdict or a review, both inserted in its own statement.

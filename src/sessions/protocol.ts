@@ -1,9 +1,13 @@
 /**
- * Wire protocol v1 between the SDK and `GET /ws`: JSON text frames, snake_case. See PROTOCOL.md beside this file.
+ * Wire protocol v1.1 between the SDK and `GET /ws`: JSON text frames, snake_case. See PROTOCOL.md beside this file.
  * Pure: parsing and validation only, shared by the gateway and its unit tests.
  */
 
-export const PROTOCOL_VERSION = 1;
+/** Sent in login_ok. 1.0 servers sent the number 1; 1.1 adds cancel, ack status and edited verdicts (PROTOCOL.md). */
+export const PROTOCOL_VERSION = '1.1';
+
+/** A cancel's reason, at most (characters). */
+export const MAX_CANCEL_REASON = 2000;
 
 /**
  * Arrays and objects an event's `input` may nest, at most. Deeper inputs are refused before anything else reads them:
@@ -42,12 +46,24 @@ export interface EventFrame {
   agent_id?: string;
 }
 
+export const ACK_STATUSES = ['received', 'discarded'] as const;
+export type AckStatus = (typeof ACK_STATUSES)[number];
+
 export interface AckFrame {
   type: 'ack';
   event_id: string;
+  /** 1.1: `discarded` when the verdict came after its caller gave up. Absent means received (the 1.0 meaning). */
+  status?: AckStatus;
 }
 
-export type ClientFrame = LoginFrame | EventFrame | AckFrame;
+/** 1.1: the agent withdraws an action it asked about (its caller gave up waiting). */
+export interface CancelFrame {
+  type: 'cancel';
+  event_id: string;
+  reason?: string;
+}
+
+export type ClientFrame = LoginFrame | EventFrame | AckFrame | CancelFrame;
 
 export interface LoginOkFrame {
   type: 'login_ok';
@@ -56,7 +72,7 @@ export interface LoginOkFrame {
   epoch: number;
   resume_token: string;
   mode: 'monitor' | 'block' | 'hitl';
-  protocol: number;
+  protocol: typeof PROTOCOL_VERSION;
 }
 
 export interface VerdictFrame {
@@ -67,7 +83,28 @@ export interface VerdictFrame {
   source: 'policy' | 'review' | 'timeout';
   review_id: string | null;
   input_sha256: string;
+  /**
+   * 1.1, only on an approval a reviewer edited: `input` is what to run, `input_sha256` its hash (over kind, tool and the
+   * edited input) and `original_input_sha256` the hash of what the agent sent.
+   */
+  edited?: true;
+  input?: unknown;
+  original_input_sha256?: string;
 }
+
+/** The answer to a cancel: whether it withdrew a pending review. */
+export interface CancelledFrame {
+  type: 'cancelled';
+  event_id: string;
+  review_id: string | null;
+  result: CancelResult;
+}
+
+/**
+ * `withdrawn`: the review is withdrawn (by this cancel or an earlier one) and no verdict follows; `already_decided`:
+ * the event has its verdict, which is delivered as usual; `unknown_event`: the session has no such event.
+ */
+export type CancelResult = 'withdrawn' | 'already_decided' | 'unknown_event';
 
 export interface PendingFrame {
   type: 'pending';
@@ -82,7 +119,7 @@ export interface ErrorFrame {
   event_id?: string;
 }
 
-export type ServerFrame = LoginOkFrame | VerdictFrame | PendingFrame | ErrorFrame;
+export type ServerFrame = LoginOkFrame | VerdictFrame | PendingFrame | CancelledFrame | ErrorFrame;
 
 /** The outcome of reading one frame: a frame, a fatal protocol error (close 4400), or a bad event (error frame). */
 export type ParseResult =
@@ -94,7 +131,8 @@ export type ParseResult =
 const PRINTABLE = /^[^\u0000-\u001f\u007f-\u009f]+$/;
 const LOGIN_FIELDS = new Set(['type', 'session_id', 'resume_token', 'api_key', 'agent_id', 'source']);
 const EVENT_FIELDS = new Set(['type', 'event_id', 'kind', 'tool', 'input', 'agent_id']);
-const ACK_FIELDS = new Set(['type', 'event_id']);
+const ACK_FIELDS = new Set(['type', 'event_id', 'status']);
+const CANCEL_FIELDS = new Set(['type', 'event_id', 'reason']);
 
 function label(value: unknown, name: string, max = 200): string | undefined {
   if (typeof value !== 'string' || value.length < 1 || value.length > max || !PRINTABLE.test(value)) {
@@ -105,6 +143,15 @@ function label(value: unknown, name: string, max = 200): string | undefined {
 
 function optionalLabel(value: unknown, name: string, max = 200): string | undefined {
   return value === undefined ? undefined : label(value, name, max);
+}
+
+/** Free text, so line breaks are allowed; other control characters are not. */
+function optionalReason(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length > MAX_CANCEL_REASON || /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value)) {
+    return `reason must be a string of at most ${MAX_CANCEL_REASON} characters without control characters other than line breaks and tabs`;
+  }
+  return undefined;
 }
 
 function unknownField(frame: Record<string, unknown>, allowed: Set<string>): string | undefined {
@@ -216,8 +263,17 @@ export function parseClientFrame(data: string): ParseResult {
       return problem ? { ok: false, fatal: false, message: `event: ${problem}`, eventId } : { ok: true, frame: f as unknown as EventFrame };
     }
     case 'ack': {
-      const problem = unknownField(f, ACK_FIELDS) ?? label(f.event_id, 'event_id');
+      const problem =
+        unknownField(f, ACK_FIELDS) ??
+        label(f.event_id, 'event_id') ??
+        (f.status === undefined || (ACK_STATUSES as readonly unknown[]).includes(f.status) ? undefined : 'status must be "received" or "discarded"');
       return problem ? { ok: false, fatal: false, message: `ack: ${problem}` } : { ok: true, frame: f as unknown as AckFrame };
+    }
+    case 'cancel': {
+      const idProblem = label(f.event_id, 'event_id');
+      const problem = idProblem ?? unknownField(f, CANCEL_FIELDS) ?? optionalReason(f.reason);
+      const eventId = idProblem ? undefined : (f.event_id as string);
+      return problem ? { ok: false, fatal: false, message: `cancel: ${problem}`, eventId } : { ok: true, frame: f as unknown as CancelFrame };
     }
     default:
       return { ok: false, fatal: true, message: `unknown frame type ${JSON.stringify(String(f.type).slice(0, 50))}` };

@@ -13,6 +13,12 @@ export interface ReviewCreated extends SessionRef {
   review: NewReview;
 }
 
+/** An agent's cancel withdrew a pending review (committed). */
+export interface ReviewWithdrawn extends SessionRef {
+  reviewId: string;
+  eventId: string;
+}
+
 export interface NewReview {
   eventRowId: string;
   kind: 'tool' | 'llm';
@@ -36,6 +42,7 @@ export class SessionHooks {
   private readonly connected = new Set<Listener<SessionRef>>();
   private readonly disconnected = new Set<Listener<SessionRef>>();
   private readonly reviewCreated = new Set<Listener<ReviewCreated>>();
+  private readonly reviewWithdrawn = new Set<Listener<ReviewWithdrawn>>();
   private readonly running = new Set<Promise<void>>();
 
   onConnected(listener: Listener<SessionRef>): void {
@@ -47,6 +54,9 @@ export class SessionHooks {
   onReviewCreated(listener: Listener<ReviewCreated>): void {
     this.reviewCreated.add(listener);
   }
+  onReviewWithdrawn(listener: Listener<ReviewWithdrawn>): void {
+    this.reviewWithdrawn.add(listener);
+  }
 
   emitConnected(ref: SessionRef): void {
     this.emit(this.connected, ref, 'session.connected');
@@ -56,6 +66,9 @@ export class SessionHooks {
   }
   emitReviewCreated(ref: ReviewCreated): void {
     this.emit(this.reviewCreated, ref, 'review.created');
+  }
+  emitReviewWithdrawn(ref: ReviewWithdrawn): void {
+    this.emit(this.reviewWithdrawn, ref, 'review.withdrawn');
   }
 
   /** Waits for listeners still running, so shutdown does not close the database under them. */

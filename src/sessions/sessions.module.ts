@@ -5,6 +5,7 @@ import { AgentConnectionRegistry } from './agent-connection.registry.js';
 import { AgentGateway } from './agent.gateway.js';
 import { AgentSessionsController } from './agent-sessions.controller.js';
 import { AgentSessionsService } from './agent-sessions.service.js';
+import { EventCancellation } from './event-cancel.js';
 import { EventRecorderRepository } from './event-recorder.repository.js';
 import { SessionHooks } from './session-hooks.service.js';
 import { SessionLeaseRepository } from './session-lease.repository.js';
@@ -13,7 +14,7 @@ import { VerdictOutboxService } from './verdict-outbox.service.js';
 @Module({
   imports: [AuthModule, PoliciesModule],
   controllers: [AgentSessionsController],
-  providers: [AgentSessionsService, AgentGateway, AgentConnectionRegistry, SessionLeaseRepository, EventRecorderRepository, VerdictOutboxService, SessionHooks],
+  providers: [AgentSessionsService, AgentGateway, AgentConnectionRegistry, SessionLeaseRepository, EventRecorderRepository, EventCancellation, VerdictOutboxService, SessionHooks],
   exports: [VerdictOutboxService, SessionHooks, AgentConnectionRegistry],
 })
 export class SessionsModule {}

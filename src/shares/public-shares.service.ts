@@ -138,7 +138,14 @@ function transcriptOf(rows: TranscriptRow[]): Omit<Transcript, 'share'> {
       created_at: e.created_at.toISOString(),
       verdict:
         e.decision !== null
-          ? { decision: e.decision, reason: e.reason ?? '', source: e.verdict_source ?? '', created_at: e.verdict_at?.toISOString() ?? '' }
+          ? {
+              decision: e.decision,
+              reason: e.reason ?? '',
+              source: e.verdict_source ?? '',
+              created_at: e.verdict_at?.toISOString() ?? '',
+              ack_status: e.ack_status,
+              edited: e.verdict_edited === true,
+            }
           : null,
       review: e.review_status !== null ? { status: e.review_status, decided_at: e.review_decided_at?.toISOString() ?? null } : null,
     })),

@@ -45,6 +45,9 @@ export interface TranscriptRow {
   reason: string | null;
   verdict_source: string | null;
   verdict_at: Date | null;
+  /** The agent's ack, if any: received (acted on) or discarded. */
+  ack_status: 'received' | 'discarded' | null;
+  verdict_edited: boolean | null;
   review_status: string | null;
   review_decided_at: Date | null;
 }
@@ -168,13 +171,15 @@ export class ShareLinksRepository {
                s.external_id, s.agent_id AS session_agent_id, s.source, s.created_at AS session_created_at,
                p.name AS project_name, p.redact_keys,
                e.seq::text AS seq, e.event_id, e.kind::text AS kind, e.tool, e.input, e.agent_id, e.created_at,
-               e.decision, e.reason, e.verdict_source, e.verdict_at, e.review_status, e.review_decided_at
+               e.decision, e.reason, e.verdict_source, e.verdict_at, e.ack_status, e.verdict_edited, e.review_status, e.review_decided_at
         FROM consumed c
         JOIN agent_sessions s ON s.id = c.session_id
         JOIN projects p ON p.id = s.project_id
         LEFT JOIN LATERAL (
           SELECT ev.seq, ev.event_id, ev.kind, ev.tool, ev.input, ev.agent_id, ev.created_at,
                  v.decision::text AS decision, v.reason, v.source::text AS verdict_source, v.created_at AS verdict_at,
+                 CASE WHEN v.acked_at IS NOT NULL THEN COALESCE(v.ack_status::text, 'received') END AS ack_status,
+                 v.original_input_sha256 IS NOT NULL AS verdict_edited,
                  r.status::text AS review_status, r.decided_at AS review_decided_at
           FROM agent_events ev
           LEFT JOIN verdicts v ON v.event_row_id = ev.id

@@ -119,6 +119,12 @@ const PAGE = `<!doctype html>
     rate_limited: 'Too many requests from your address. Please try again in a minute.'
   };
   var DECISIONS = { allow: 'allow', block: 'block' };
+  // What the agent did with a verdict (its ack): a transcript never shows an action as acted on that was not.
+  var ACKS = {
+    received: 'Agent: received and acted on',
+    discarded: 'Agent: discarded (it came after the caller gave up; nothing was acted on)',
+    none: 'Agent: not acknowledged',
+  };
 
   function byId(id) { return document.getElementById(id); }
   function el(tag, className, text) {
@@ -182,6 +188,8 @@ const PAGE = `<!doctype html>
       item.appendChild(head);
       if (e.verdict) {
         item.appendChild(el('div', 'small', 'Decided by ' + e.verdict.source + ' at ' + when(e.verdict.created_at) + (e.verdict.reason ? ': ' + e.verdict.reason : '')));
+        if (e.verdict.edited) item.appendChild(el('div', 'small', 'Approved with an edited input: the agent was told to run the reviewer\u2019s edit'));
+        item.appendChild(el('div', 'small' + (e.verdict.ack_status === 'received' ? '' : ' muted'), ACKS[e.verdict.ack_status || 'none']));
       } else {
         item.appendChild(el('div', 'small muted', 'No verdict yet'));
       }

@@ -6,6 +6,7 @@ export const STREAM_EVENT_TYPES = [
   'review.decided',
   'review.expired',
   'review.extended',
+  'review.withdrawn',
   'session.connected',
   'session.disconnected',
 ] as const;

@@ -35,7 +35,7 @@ export class StreamController {
   ) {}
 
   /**
-   * Server-Sent Events for the dashboard: review.created, review.decided, review.expired, review.extended,
+   * Server-Sent Events for the dashboard: review.created, review.decided, review.expired, review.extended, review.withdrawn,
    * session.connected, session.disconnected, from every instance. Each event's `id:` is its position in the log;
    * reconnecting with `Last-Event-ID` (or `?last_event_id=`) sends everything after it first. A client whose position
    * has left the log (kept ARBITER_STREAM_RETENTION_SECONDS, at least 10 minutes) first gets `event: stream.reset`

@@ -1,7 +1,7 @@
 import { notifyChannel } from '../infra/notify/notify-channel.js';
 
 /** Events a project's webhooks can subscribe to. */
-export const WEBHOOK_EVENT_TYPES = ['review.created', 'review.expiring', 'review.expired'] as const;
+export const WEBHOOK_EVENT_TYPES = ['review.created', 'review.expiring', 'review.expired', 'review.withdrawn'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** Deliveries were queued: wake the dispatchers instead of waiting for their next poll. */

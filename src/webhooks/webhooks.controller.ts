@@ -27,7 +27,7 @@ export class WebhooksController {
   ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Add a webhook for review.created / review.expiring / review.expired (admins)' })
+  @ApiOperation({ summary: 'Add a webhook for review.created / review.expiring / review.expired / review.withdrawn (admins)' })
   @ApiCreatedResponse({ type: CreatedWebhookView })
   create(
     @Param('projectId', new ParseUUIDPipe()) projectId: string,

@@ -79,6 +79,23 @@ export class AgentSocket {
     return this.next((f) => (f.type === 'verdict' || f.type === 'pending') && f.event_id === eventId);
   }
 
+  /** Protocol 1.1: withdraws an event; resolves with the `cancelled` answer. */
+  async cancel(eventId: string, reason?: string): Promise<any> {
+    const before = this.frames.length;
+    this.send({ type: 'cancel', event_id: eventId, ...(reason === undefined ? {} : { reason }) });
+    return this.nextAfter(before, (f) => f.type === 'cancelled' && f.event_id === eventId);
+  }
+
+  /** Acks a verdict: 1.0-style without a status, or with 1.1's `received` / `discarded`. */
+  ack(eventId: string, status?: 'received' | 'discarded'): void {
+    this.send({ type: 'ack', event_id: eventId, ...(status ? { status } : {}) });
+  }
+
+  /** The first matching frame received after the first `index` frames (already here or still to come). */
+  nextAfter(index: number, match: (frame: any) => boolean, timeoutMs = 5000): Promise<any> {
+    return this.next((f) => this.frames.indexOf(f) >= index && match(f), timeoutMs);
+  }
+
   framesFor(eventId: string): any[] {
     return this.frames.filter((f) => f.event_id === eventId);
   }

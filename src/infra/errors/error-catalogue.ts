@@ -4,6 +4,8 @@
  */
 export const ERROR_CATALOGUE = {
   validation_failed: { status: 400 },
+  /** An edited approval on a project whose allow_edits is off. */
+  edits_not_allowed: { status: 400 },
   bad_request: { status: 400 },
   unauthorized: { status: 401, wsClose: 4401 },
   invalid_credentials: { status: 401 },

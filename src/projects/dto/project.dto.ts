@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import type { Project } from '../../generated/prisma/client.js';
 
 /** May be left out, but not sent as null (unlike @IsOptional, which lets null through unvalidated). */
@@ -48,6 +48,11 @@ export class CreateProjectDto {
   @MinLength(1, { each: true })
   @MaxLength(200, { each: true })
   redact_keys?: string[];
+
+  @ApiPropertyOptional({ default: false, description: 'Reviewers may approve a review with an edited input (edit-then-approve)' })
+  @Omittable()
+  @IsBoolean()
+  allow_edits?: boolean;
 }
 
 export class UpdateProjectDto extends CreateProjectDto {
@@ -75,6 +80,8 @@ export class ProjectView {
   timeout_decision!: string;
   @ApiProperty({ type: [String] })
   redact_keys!: string[];
+  @ApiProperty({ description: 'Reviewers may approve a review with an edited input' })
+  allow_edits!: boolean;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Set while the project is paused: every new event is blocked' })
   paused_at!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'The email of who paused it' })
@@ -103,6 +110,7 @@ export function projectView(p: Project): ProjectView {
     review_max_timeout_seconds: p.reviewMaxTimeoutSeconds,
     timeout_decision: p.timeoutDecision,
     redact_keys: p.redactKeys,
+    allow_edits: p.allowEdits,
     paused_at: p.pausedAt?.toISOString() ?? null,
     paused_by: p.pausedBy,
     pause_reason: p.pauseReason,

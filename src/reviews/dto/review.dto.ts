@@ -1,11 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { Allow, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { ANY_JSON } from '../../infra/http/api-schema.js';
 import { PageQuery } from '../../infra/http/pagination.js';
 import { PolicyRuleView } from '../../policies/dto/policy.dto.js';
 import type { RecentEventRow, ReviewDetailRow, ReviewRow } from '../reviews.repository.js';
 
-export const REVIEW_STATUSES = ['pending', 'approved', 'denied', 'expired'] as const;
+export const REVIEW_STATUSES = ['pending', 'approved', 'denied', 'expired', 'withdrawn'] as const;
 export const REVIEW_DECISIONS = ['approve', 'deny'] as const;
 
 /** `GET /api/reviews?status=&project=&session=&cursor=&limit=` */
@@ -31,11 +31,23 @@ export class DecideReviewDto {
   @IsIn(REVIEW_DECISIONS)
   decision!: (typeof REVIEW_DECISIONS)[number];
 
-  @ApiPropertyOptional({ maxLength: 2000, description: 'Kept with the review, and passed to the agent in the verdict reason' })
+  @ApiPropertyOptional({
+    maxLength: 2000,
+    description: 'Kept with the review, and passed to the agent in the verdict reason (for an edited approval it is the reason, default "approved with edits")',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
   note?: string;
+
+  @ApiPropertyOptional({
+    ...ANY_JSON,
+    description:
+      "Edit-then-approve: the input the agent should run instead of its own (any JSON, checked like an event's input: at most the agents' " +
+      'frame size, 64 levels deep, no \\u0000). Only with approve (400 otherwise), and only where the project\'s allow_edits is on (400 edits_not_allowed)',
+  })
+  @Allow()
+  input?: unknown;
 }
 
 export class ExtendReviewDto {
@@ -90,6 +102,16 @@ export class ReviewView {
   note!: string | null;
   @ApiProperty({ type: ReviewVerdictView, nullable: true })
   verdict!: ReviewVerdictView | null;
+  @ApiProperty({ type: String, nullable: true, description: "Why the agent withdrew the review (its cancel's reason), when it gave one" })
+  withdrawn_reason!: string | null;
+  @ApiProperty({ description: 'The review was approved with an edited input (edited_input is what the agent was told to run)' })
+  edited!: boolean;
+  @ApiProperty({ ...ANY_JSON, nullable: true, description: 'The edited input of an edited approval, else null' })
+  edited_input!: unknown;
+  @ApiProperty({ type: String, nullable: true, description: "SHA-256 of the edited event's canonical content (the verdict's input_sha256), else null" })
+  edited_input_sha256!: string | null;
+  @ApiProperty({ description: "The project's allow_edits now: whether a reviewer may approve with an edited input" })
+  allow_edits!: boolean;
 }
 
 export class ReviewPage {
@@ -159,8 +181,14 @@ export class DecisionVerdictView {
   source!: string;
   @ApiProperty({ format: 'uuid' })
   review_id!: string;
-  @ApiProperty()
+  @ApiProperty({ description: "SHA-256 of the event's canonical content; for an edited approval, of the edited one" })
   input_sha256!: string;
+  @ApiPropertyOptional({ enum: [true], description: 'Present (true) only on an edited approval' })
+  edited?: true;
+  @ApiPropertyOptional({ ...ANY_JSON, description: 'An edited approval: the input the agent runs' })
+  input?: unknown;
+  @ApiPropertyOptional({ description: 'An edited approval: SHA-256 of what the agent sent' })
+  original_input_sha256?: string;
 }
 
 export class DecisionResultView {
@@ -191,6 +219,11 @@ export function reviewView(r: ReviewRow): ReviewView {
     decided_at: r.decided_at?.toISOString() ?? null,
     note: r.note,
     verdict: r.verdict_decision && r.verdict_source ? { decision: r.verdict_decision, source: r.verdict_source, reason: r.verdict_reason ?? '' } : null,
+    withdrawn_reason: r.withdrawn_reason,
+    edited: r.verdict_edited,
+    edited_input: r.verdict_edited ? (r.edited_input ?? null) : null,
+    edited_input_sha256: r.edited_input_sha256,
+    allow_edits: r.allow_edits,
   };
 }
 

@@ -117,10 +117,18 @@ export class TranscriptVerdict {
   @ApiProperty() reason!: string;
   @ApiProperty({ enum: ['policy', 'review', 'timeout'] }) source!: string;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    enum: ['received', 'discarded'],
+    description: "The agent's ack: received (acted on), discarded (came after its caller gave up: nothing was acted on), or null (not acknowledged)",
+  })
+  ack_status!: 'received' | 'discarded' | null;
+  @ApiProperty({ description: 'A reviewer approved an edited input (the agent ran the edit, not its own input)' }) edited!: boolean;
 }
 
 export class TranscriptReview {
-  @ApiProperty({ enum: ['pending', 'approved', 'denied', 'expired'] }) status!: string;
+  @ApiProperty({ enum: ['pending', 'approved', 'denied', 'expired', 'withdrawn'] }) status!: string;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) decided_at!: string | null;
 }
 
