@@ -35,6 +35,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the audit log, newest first, as CSV or JSON lines (admins)
+         * @description The same filters as the list, every matching entry, streamed as it is read (attachment). CSV columns: id, at, actor_type, actor_id, action, target_type, target_id, request_id, details (JSON); cells that a spreadsheet would run as a formula start with an apostrophe. JSON lines: one entry per line, as in the list.
+         */
+        get: operations["AuditController_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/change-password": {
         parameters: {
             query?: never;
@@ -157,6 +177,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause a project (admins): until it is resumed every new event of the project, on every instance, is answered `block` with the reason "project paused by <email>: <reason>"; pending reviews stay as they are */
+        post: operations["ProjectPauseController_pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a paused project (admins): its rules decide again */
+        post: operations["ProjectPauseController_resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{id}/rules": {
         parameters: {
             query?: never;
@@ -175,6 +229,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{id}/rules/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Tests a draft policy without saving it (admins): what it makes of a sample event, and of the project's last 1,000 events compared with what was recorded. Validated exactly as PUT rules is */
+        post: operations["PoliciesController_dryRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{id}/rules/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who changed a project's rules, when, and what changed, newest first (admins; from the audit log) */
+        get: operations["PoliciesController_listHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{projectId}/webhooks": {
         parameters: {
             query?: never;
@@ -185,7 +273,7 @@ export interface paths {
         /** A project's webhooks, newest first (admins); secrets are never shown */
         get: operations["WebhooksController_list"];
         put?: never;
-        /** Add a webhook for review.created / review.expiring / review.expired (admins) */
+        /** Add a webhook for review.created / review.expiring / review.expired / review.withdrawn (admins) */
         post: operations["WebhooksController_create"];
         delete?: never;
         options?: never;
@@ -205,6 +293,40 @@ export interface paths {
         post?: never;
         /** Remove a webhook and its queued deliveries (admins) */
         delete: operations["WebhooksController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook's delivery log, newest first: status, attempts, next retry, last error (admins) */
+        get: operations["WebhooksController_listDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a `webhook.test` event to this webhook, signed and retried like real events; it shows in the delivery log (admins) */
+        post: operations["WebhooksController_sendTest"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -334,7 +456,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Agent sessions, newest first; `connected` says whether a live connection holds it now */
+        /** Agent sessions, newest first, narrowed by project, live or ended, label and time; `connected` says whether a live connection holds it now */
         get: operations["AgentSessionsController_list"];
         put?: never;
         post?: never;
@@ -355,6 +477,23 @@ export interface paths {
         get: operations["AgentSessionsController_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End an agent session (admins): its live socket is closed with 4002 session_ended on whichever instance holds it, its resume token stops working and no login claims it again; audited */
+        post: operations["SessionEndController_end"];
         delete?: never;
         options?: never;
         head?: never;
@@ -436,7 +575,7 @@ export interface paths {
         /** Dashboard users, newest first (admins) */
         get: operations["UsersController_list"];
         put?: never;
-        /** Create a user (admins); 409 when the email is taken */
+        /** Create a user (admins); 409 when the email is taken. Without a password one is generated and shown in this answer only */
         post: operations["UsersController_create"];
         delete?: never;
         options?: never;
@@ -517,13 +656,24 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            status: "pending" | "approved" | "denied" | "expired";
+            status: "pending" | "approved" | "denied" | "expired" | "withdrawn";
         };
         AgentEventVerdictView: {
-            /** @description The agent acknowledged it */
+            /**
+             * @description How the agent acknowledged it: received (acted on), discarded (its caller had given up: nothing was acted on); null until acked
+             * @enum {string|null}
+             */
+            ack_status: "received" | "discarded" | null;
+            /** @description The agent acknowledged it (received or discarded) */
             acked: boolean;
             /** @enum {string} */
             decision: "allow" | "block";
+            /** @description A reviewer approved an edited input: edited_input is what the agent was told to run */
+            edited: boolean;
+            /** @description The edited input of an edited approval, else null */
+            edited_input: ({
+                [key: string]: unknown;
+            } | unknown[] | string | number | boolean) | null;
             reason: string;
             /** Format: uuid */
             review_id: string | null;
@@ -557,6 +707,13 @@ export interface components {
             connected: boolean;
             /** Format: date-time */
             created_at: string;
+            /**
+             * Format: date-time
+             * @description Set when a person ended the session (POST /api/sessions/:id/end): no login claims it again
+             */
+            ended_at: string | null;
+            /** @description The email of who ended it */
+            ended_by: string | null;
             /** @description Its latest events (up to 100), oldest first */
             events: components["schemas"]["AgentEventView"][];
             /** @description The agent's own label for the session (its login `session_id`) */
@@ -584,6 +741,13 @@ export interface components {
             connected: boolean;
             /** Format: date-time */
             created_at: string;
+            /**
+             * Format: date-time
+             * @description Set when a person ended the session (POST /api/sessions/:id/end): no login claims it again
+             */
+            ended_at: string | null;
+            /** @description The email of who ended it */
+            ended_by: string | null;
             /** @description The agent's own label for the session (its login `session_id`) */
             external_id: string;
             /**
@@ -609,10 +773,14 @@ export interface components {
             created_at: string;
             /** Format: uuid */
             created_by: string | null;
+            /** @description The creator's email (null once that user is deleted, or for a key not made by a person) */
+            created_by_email: string | null;
             /** Format: uuid */
             id: string;
             /** Format: date-time */
             last_used_at: string | null;
+            /** @description Agent sessions holding a live lease under this key now, on every instance (0 in a create's answer) */
+            live_connections: number;
             name: string;
             /** @description The public part of the key: arb_<prefix>_… */
             prefix: string;
@@ -661,12 +829,16 @@ export interface components {
             created_at: string;
             /** Format: uuid */
             created_by: string | null;
+            /** @description The creator's email (null once that user is deleted, or for a key not made by a person) */
+            created_by_email: string | null;
             /** Format: uuid */
             id: string;
             /** @description The full key, arb_<prefix>_<secret>. Shown in this response only; store it now. */
             key: string;
             /** Format: date-time */
             last_used_at: string | null;
+            /** @description Agent sessions holding a live lease under this key now, on every instance (0 in a create's answer) */
+            live_connections: number;
             name: string;
             /** @description The public part of the key: arb_<prefix>_… */
             prefix: string;
@@ -690,6 +862,23 @@ export interface components {
             /** @description PUBLIC_URL/s/<token>: the page to send to viewers */
             url: string;
         };
+        CreatedUserView: {
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
+            created_at: string;
+            disabled: boolean;
+            email: string;
+            /** Format: uuid */
+            id: string;
+            /** @description When true, every route but me, logout and change-password answers 403 password_change_required */
+            must_change_password: boolean;
+            /** @description The generated initial password, in this answer only (absent when you sent one) */
+            password?: string;
+            /** @enum {string} */
+            role: "admin" | "reviewer" | "viewer";
+        };
         CreatedWebhookView: {
             /**
              * Format: date-time
@@ -701,7 +890,7 @@ export interface components {
              * @description ISO-8601 UTC
              */
             disabled_at: string | null;
-            events: ("review.created" | "review.expiring" | "review.expired")[];
+            events: ("review.created" | "review.expiring" | "review.expired" | "review.withdrawn")[];
             /** Format: uuid */
             id: string;
             /** Format: uuid */
@@ -711,6 +900,11 @@ export interface components {
             url: string;
         };
         CreateProjectDto: {
+            /**
+             * @description Reviewers may approve a review with an edited input (edit-then-approve)
+             * @default false
+             */
+            allow_edits: boolean;
             /**
              * @default block
              * @enum {string}
@@ -745,7 +939,13 @@ export interface components {
         CreateUserDto: {
             /** @example reviewer@example.com */
             email: string;
-            password: string;
+            /**
+             * @description Make the user change the password at first sign-in (always so for a generated one)
+             * @default false
+             */
+            must_change_password: boolean;
+            /** @description Left out: one is generated, shown once in the answer, and must be changed at first sign-in */
+            password?: string;
             /** @enum {string} */
             role: "admin" | "reviewer" | "viewer";
         };
@@ -757,7 +957,7 @@ export interface components {
              *       "review.expired"
              *     ]
              */
-            events: ("review.created" | "review.expiring" | "review.expired")[];
+            events: ("review.created" | "review.expiring" | "review.expired" | "review.withdrawn")[];
             /** @description HMAC-SHA256 signing secret; one is generated (and shown once) when left out */
             secret?: string;
             /**
@@ -772,7 +972,11 @@ export interface components {
              * @enum {string}
              */
             decision: "approve" | "deny";
-            /** @description Kept with the review, and passed to the agent in the verdict reason */
+            /** @description Edit-then-approve: the input the agent should run instead of its own (any JSON, checked like an event's input: at most the agents' frame size, 64 levels deep, no \u0000). Only with approve (400 otherwise), and only where the project's allow_edits is on (400 edits_not_allowed) */
+            input?: {
+                [key: string]: unknown;
+            } | unknown[] | string | number | boolean;
+            /** @description Kept with the review, and passed to the agent in the verdict reason (for an edited approval it is the reason, default "approved with edits") */
             note?: string;
         };
         DecisionResultView: {
@@ -785,18 +989,121 @@ export interface components {
         DecisionVerdictView: {
             /** @enum {string} */
             decision: "allow" | "block";
+            /**
+             * @description Present (true) only on an edited approval
+             * @enum {boolean}
+             */
+            edited?: true;
             event_id: string;
+            /** @description An edited approval: the input the agent runs */
+            input?: {
+                [key: string]: unknown;
+            } | unknown[] | string | number | boolean;
+            /** @description SHA-256 of the event's canonical content; for an edited approval, of the edited one */
             input_sha256: string;
+            /** @description An edited approval: SHA-256 of what the agent sent */
+            original_input_sha256?: string;
             reason: string;
             /** Format: uuid */
             review_id: string;
             /** @enum {string} */
             source: "review";
         };
+        DryRunChange: {
+            /** Format: date-time */
+            created_at: string;
+            /** @enum {string} */
+            draft: "allow" | "block" | "review";
+            event_id: string;
+            /** @enum {string} */
+            kind: "tool" | "llm";
+            reason: string;
+            /**
+             * @description What was recorded (`review`: it was held for a person)
+             * @enum {string}
+             */
+            recorded: "allow" | "block" | "review";
+            rule_index: number | null;
+            /** Format: uuid */
+            session_id: string;
+            tool: string | null;
+        };
+        DryRunDto: {
+            /**
+             * @description Action when no rule matches
+             * @enum {string}
+             */
+            default_action: "allow" | "block" | "review";
+            /** @description Ordered; the first matching rule wins */
+            rules: components["schemas"]["PolicyRuleDto"][];
+            sample?: components["schemas"]["DryRunSampleDto"];
+        };
+        DryRunResult: {
+            /**
+             * @description The project's mode the decisions are made under
+             * @enum {string}
+             */
+            mode: "monitor" | "block" | "hitl";
+            recent: components["schemas"]["DryRunTally"];
+            sample: components["schemas"]["DryRunSampleOutcome"] | null;
+        };
+        DryRunSampleDto: {
+            /** @description The event's input, any JSON */
+            input?: ({
+                [key: string]: unknown;
+            } | unknown[] | string | number | boolean) | null;
+            /** @enum {string} */
+            kind: "tool" | "llm";
+            /** @example shell.exec */
+            tool?: string;
+        };
+        DryRunSampleOutcome: {
+            /**
+             * @description What the agent would get under the project's current mode (`review`: held for a person)
+             * @enum {string}
+             */
+            decision: "allow" | "block" | "review";
+            /** @description The input was not evaluated (too large or too costly to test): the engine refuses such an event */
+            not_evaluated: boolean;
+            reason: string;
+            /**
+             * @description The rules' answer, before the project's mode
+             * @enum {string}
+             */
+            rule_action: "allow" | "block" | "review";
+            /** @description Index in the draft's `rules` of the rule that matched; null for the default action or an input not evaluated */
+            rule_index: number | null;
+        };
+        DryRunTally: {
+            /** @description Events the draft would allow */
+            allowed: number;
+            /** @description Events the draft would block */
+            blocked: number;
+            /** @description Events whose decision under the draft differs from the one recorded */
+            changed: number;
+            /** @description Up to 20 of the changed events, newest first */
+            changed_examples: components["schemas"]["DryRunChange"][];
+            /** @description Events looked at: the project’s most recent, at most 1,000 */
+            evaluated: number;
+            /** @description Events whose input the engine would not evaluate (counted in `reviewed` or `blocked` as the mode makes them) */
+            not_evaluated: number;
+            /** @description Events the draft would send to review */
+            reviewed: number;
+            /** @description The time bound of a dry run was reached before every event was looked at */
+            stopped_early: boolean;
+        };
+        EndedSessionView: {
+            /** Format: date-time */
+            ended_at: string;
+            /** @description The email of who ended it */
+            ended_by: string;
+            /** Format: uuid */
+            id: string;
+        };
         ErrorBody: {
             error: {
                 /** @enum {string} */
-                code: "validation_failed" | "bad_request" | "unauthorized" | "invalid_credentials" | "csrf_required" | "forbidden" | "password_change_required" | "not_found" | "method_not_allowed" | "conflict" | "last_admin" | "already_decided" | "expired" | "view_limit_reached" | "revoked" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "not_ready" | "protocol_error" | "login_timeout" | "session_in_use" | "superseded" | "slow_consumer";
+                code: "validation_failed" | "edits_not_allowed" | "bad_request" | "unauthorized" | "invalid_credentials" | "csrf_required" | "forbidden" | "password_change_required" | "not_found" | "method_not_allowed" | "conflict" | "last_admin" | "already_decided" | "expired" | "view_limit_reached" | "revoked" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "not_ready" | "protocol_error" | "login_timeout" | "session_in_use" | "superseded" | "slow_consumer";
                 /** @description Machine-readable facts, e.g. a review's actual state on a 409 */
                 details?: {
                     [key: string]: unknown;
@@ -826,6 +1133,38 @@ export interface components {
             /** @description Opaque session token: send it as `Authorization: Bearer <token>` (the cookie carries the same) */
             token: string;
             user: components["schemas"]["SignedInUser"];
+        };
+        PauseProjectDto: {
+            /**
+             * @description Sent to the agents with every block, after who paused it
+             * @example agent deleting files
+             */
+            reason?: string;
+        };
+        PolicyChangeView: {
+            /** @description Their email (null for a user since deleted) */
+            actor_email: string | null;
+            /** @description The user id of who saved the rules */
+            actor_id: string | null;
+            /** Format: date-time */
+            at: string;
+            /** @description Positions that changed; `changes` lists at most 50 of them. null when not recorded */
+            change_count: number | null;
+            changes: components["schemas"]["RuleChangeView"][];
+            /** @enum {string} */
+            default_action: "allow" | "block" | "review";
+            /** @description The audit entry's id */
+            id: string;
+            /**
+             * @description null when not recorded (saves before history was kept)
+             * @enum {string|null}
+             */
+            previous_default_action: "allow" | "block" | "review" | null;
+            rule_count: number;
+        };
+        PolicyHistory: {
+            /** @description Newest first, at most 100 */
+            items: components["schemas"]["PolicyChangeView"][];
         };
         PolicyRuleDto: {
             /**
@@ -891,6 +1230,8 @@ export interface components {
             next_cursor: string | null;
         };
         ProjectView: {
+            /** @description Reviewers may approve a review with an edited input */
+            allow_edits: boolean;
             /**
              * Format: date-time
              * @description ISO-8601 UTC
@@ -901,6 +1242,14 @@ export interface components {
             /** @enum {string} */
             mode: "monitor" | "block" | "hitl";
             name: string;
+            pause_reason: string | null;
+            /**
+             * Format: date-time
+             * @description Set while the project is paused: every new event is blocked
+             */
+            paused_at: string | null;
+            /** @description The email of who paused it */
+            paused_by: string | null;
             redact_keys: string[];
             review_max_timeout_seconds: number;
             review_timeout_seconds: number;
@@ -951,7 +1300,7 @@ export interface components {
             /** Format: uuid */
             review_id: string | null;
             /** @enum {string|null} */
-            review_status: "pending" | "approved" | "denied" | "expired" | null;
+            review_status: "pending" | "approved" | "denied" | "expired" | "withdrawn" | null;
             /**
              * @description What the rules said
              * @enum {string}
@@ -964,6 +1313,8 @@ export interface components {
         ReviewDetailView: {
             /** @description Whether the session's agent holds a live connection right now (any instance) */
             agent_connected: boolean;
+            /** @description The project's allow_edits now: whether a reviewer may approve with an edited input */
+            allow_edits: boolean;
             /**
              * Format: date-time
              * @description ISO-8601 UTC
@@ -976,6 +1327,14 @@ export interface components {
             decided_at: string | null;
             /** Format: uuid */
             decided_by: string | null;
+            /** @description The review was approved with an edited input (edited_input is what the agent was told to run) */
+            edited: boolean;
+            /** @description The edited input of an edited approval, else null */
+            edited_input: ({
+                [key: string]: unknown;
+            } | unknown[] | string | number | boolean) | null;
+            /** @description SHA-256 of the edited event's canonical content (the verdict's input_sha256), else null */
+            edited_input_sha256: string | null;
             event: components["schemas"]["ReviewEventView"];
             /** @description The agent's event_id */
             event_id: string;
@@ -1007,7 +1366,7 @@ export interface components {
              */
             session_id: string;
             /** @enum {string} */
-            status: "pending" | "approved" | "denied" | "expired";
+            status: "pending" | "approved" | "denied" | "expired" | "withdrawn";
             /**
              * @description The verdict if nobody decides in time
              * @enum {string}
@@ -1015,6 +1374,8 @@ export interface components {
             timeout_decision: "allow" | "block";
             tool: string | null;
             verdict: components["schemas"]["ReviewVerdictView"] | null;
+            /** @description Why the agent withdrew the review (its cancel's reason), when it gave one */
+            withdrawn_reason: string | null;
         };
         ReviewEventView: {
             agent_id: string | null;
@@ -1045,6 +1406,8 @@ export interface components {
             source: "review" | "timeout";
         };
         ReviewView: {
+            /** @description The project's allow_edits now: whether a reviewer may approve with an edited input */
+            allow_edits: boolean;
             /**
              * Format: date-time
              * @description ISO-8601 UTC
@@ -1057,6 +1420,14 @@ export interface components {
             decided_at: string | null;
             /** Format: uuid */
             decided_by: string | null;
+            /** @description The review was approved with an edited input (edited_input is what the agent was told to run) */
+            edited: boolean;
+            /** @description The edited input of an edited approval, else null */
+            edited_input: ({
+                [key: string]: unknown;
+            } | unknown[] | string | number | boolean) | null;
+            /** @description SHA-256 of the edited event's canonical content (the verdict's input_sha256), else null */
+            edited_input_sha256: string | null;
             /** @description The agent's event_id */
             event_id: string;
             /**
@@ -1083,7 +1454,7 @@ export interface components {
              */
             session_id: string;
             /** @enum {string} */
-            status: "pending" | "approved" | "denied" | "expired";
+            status: "pending" | "approved" | "denied" | "expired" | "withdrawn";
             /**
              * @description The verdict if nobody decides in time
              * @enum {string}
@@ -1091,6 +1462,27 @@ export interface components {
             timeout_decision: "allow" | "block";
             tool: string | null;
             verdict: components["schemas"]["ReviewVerdictView"] | null;
+            /** @description Why the agent withdrew the review (its cancel's reason), when it gave one */
+            withdrawn_reason: string | null;
+        };
+        RuleChangeView: {
+            /** @description null: the rule here was removed */
+            after: components["schemas"]["RuleContentView"] | null;
+            /** @description null: a rule was added here */
+            before: components["schemas"]["RuleContentView"] | null;
+            /** @description The position (from 0) that changed */
+            position: number;
+        };
+        RuleContentView: {
+            /** @enum {string} */
+            action: "allow" | "block" | "review";
+            input_pattern: string | null;
+            /** @enum {string|null} */
+            kind: "tool" | "llm" | null;
+            reason: string | null;
+            /** @enum {string|null} */
+            timeout_decision: "allow" | "block" | null;
+            tool: string | null;
         };
         ShareLinkPage: {
             items: components["schemas"]["ShareLinkView"][];
@@ -1169,7 +1561,7 @@ export interface components {
             /** Format: date-time */
             decided_at: string | null;
             /** @enum {string} */
-            status: "pending" | "approved" | "denied" | "expired";
+            status: "pending" | "approved" | "denied" | "expired" | "withdrawn";
         };
         TranscriptSession: {
             agent_id: string | null;
@@ -1187,15 +1579,27 @@ export interface components {
             view_count: number;
         };
         TranscriptVerdict: {
+            /**
+             * @description The agent's ack: received (acted on), discarded (came after its caller gave up: nothing was acted on), or null (not acknowledged)
+             * @enum {string|null}
+             */
+            ack_status: "received" | "discarded" | null;
             /** Format: date-time */
             created_at: string;
             /** @enum {string} */
             decision: "allow" | "block";
+            /** @description A reviewer approved an edited input (the agent ran the edit, not its own input) */
+            edited: boolean;
             reason: string;
             /** @enum {string} */
             source: "policy" | "review" | "timeout";
         };
         UpdateProjectDto: {
+            /**
+             * @description Reviewers may approve a review with an edited input (edit-then-approve)
+             * @default false
+             */
+            allow_edits: boolean;
             /**
              * @default block
              * @enum {string}
@@ -1242,6 +1646,45 @@ export interface components {
             /** @enum {string} */
             role: "admin" | "reviewer" | "viewer";
         };
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDeliveryView"][];
+            next_cursor: string | null;
+        };
+        WebhookDeliveryView: {
+            /** @description Calls made so far */
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC
+             */
+            created_at: string;
+            /** Format: date-time */
+            delivered_at: string | null;
+            /**
+             * @description The event type (`webhook.test` for a test event)
+             * @example review.created
+             */
+            event_type: string;
+            /**
+             * Format: uuid
+             * @description Also the X-Arbiter-Delivery header and the body's `id`
+             */
+            id: string;
+            /** @description Why the last attempt failed */
+            last_error: string | null;
+            /**
+             * Format: date-time
+             * @description When it is (re)tried; null once delivered or given up
+             */
+            next_attempt_at: string | null;
+            /**
+             * @description pending: not tried yet; retrying: failed, tried again at next_attempt_at; delivered: a 2xx came back; failed: given up after the last attempt
+             * @enum {string}
+             */
+            status: "pending" | "retrying" | "delivered" | "failed";
+            /** Format: uuid */
+            webhook_id: string;
+        };
         WebhookPage: {
             items: components["schemas"]["WebhookView"][];
             next_cursor: string | null;
@@ -1257,7 +1700,7 @@ export interface components {
              * @description ISO-8601 UTC
              */
             disabled_at: string | null;
-            events: ("review.created" | "review.expiring" | "review.expired")[];
+            events: ("review.created" | "review.expiring" | "review.expired" | "review.withdrawn")[];
             /** Format: uuid */
             id: string;
             /** Format: uuid */
@@ -1331,8 +1774,12 @@ export interface operations {
                 /** @description next_cursor from the previous page */
                 cursor?: string;
                 limit?: number;
+                /** @description Only entries about this project: the project itself, or whatever names it in its details (keys, rules, webhooks, …) */
+                project?: string;
                 /** @description Only entries at or after this time (ISO-8601) */
                 since?: string;
+                /** @description Only entries before this time (ISO-8601) */
+                until?: string;
             };
             header?: never;
             path?: never;
@@ -1346,6 +1793,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    AuditController_export: {
+        parameters: {
+            query: {
+                /** @description Only this action (`auth.login`), or every action under a prefix (`api_key.*`) */
+                action?: string;
+                /** @description Only entries by this actor id (a user id or an API key id) */
+                actor?: string;
+                format: "csv" | "jsonl";
+                /** @description Only entries about this project: the project itself, or whatever names it in its details (keys, rules, webhooks, …) */
+                project?: string;
+                /** @description Only entries at or after this time (ISO-8601) */
+                since?: string;
+                /** @description Only entries before this time (ISO-8601) */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                    "text/csv": string;
                 };
             };
             /** @description An error (see `error.code`) */
@@ -1671,6 +2160,88 @@ export interface operations {
             };
         };
     };
+    ProjectPauseController_pause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PauseProjectDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectView"];
+                };
+            };
+            /** @description The project is paused already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ProjectPauseController_resume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectView"];
+                };
+            };
+            /** @description The project is not paused */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     PoliciesController_get: {
         parameters: {
             query?: never;
@@ -1722,6 +2293,70 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PolicyView"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    PoliciesController_dryRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DryRunDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DryRunResult"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    PoliciesController_listHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyHistory"];
                 };
             };
             /** @description An error (see `error.code`) */
@@ -1832,6 +2467,72 @@ export interface operations {
             };
         };
     };
+    WebhooksController_listDeliveries: {
+        parameters: {
+            query?: {
+                /** @description next_cursor from the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    WebhooksController_sendTest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryView"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     PublicSharesController_state: {
         parameters: {
             query?: never;
@@ -1902,7 +2603,7 @@ export interface operations {
                 project?: string;
                 /** @description Only this agent session (the server-owned id) */
                 session?: string;
-                status?: "pending" | "approved" | "denied" | "expired";
+                status?: "pending" | "approved" | "denied" | "expired" | "withdrawn";
             };
             header?: never;
             path?: never;
@@ -2078,9 +2779,17 @@ export interface operations {
             query?: {
                 /** @description next_cursor from the previous page */
                 cursor?: string;
+                /** @description Only sessions whose label (the agent's `session_id`) contains this text, case-insensitive */
+                label?: string;
                 limit?: number;
                 /** @description Only sessions of this project */
                 project?: string;
+                /** @description Only sessions seen at or after this time (ISO-8601) */
+                since?: string;
+                /** @description live: a connection holds the session now; ended: none does */
+                state?: "live" | "ended";
+                /** @description Only sessions started at or before this time (ISO-8601) */
+                until?: string;
             };
             header?: never;
             path?: never;
@@ -2124,6 +2833,45 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AgentSessionDetailView"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    SessionEndController_end: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndedSessionView"];
+                };
+            };
+            /** @description The session was already ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description An error (see `error.code`) */
@@ -2377,7 +3125,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserView"];
+                    "application/json": components["schemas"]["CreatedUserView"];
                 };
             };
             /** @description An error (see `error.code`) */

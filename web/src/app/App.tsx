@@ -8,6 +8,9 @@ import { meKey } from '../auth/session';
 import { SignInPage } from '../auth/SignInPage';
 import { InboxPage } from '../reviews/InboxPage';
 import { ReviewPage } from '../reviews/ReviewPage';
+import { ProjectPage } from '../projects/ProjectPage';
+import { ProjectsPage } from '../projects/ProjectsPage';
+import { RulesPage } from '../projects/RulesPage';
 import { Layout } from './Layout';
 import { NotFoundPage } from './NotFoundPage';
 import { RequireSignIn } from './RequireSignIn';
@@ -46,6 +49,9 @@ export function App() {
                 <Route index element={<Navigate to="/reviews" replace />} />
                 <Route path="/reviews" element={<InboxPage />} />
                 <Route path="/reviews/:id" element={<ReviewPage />} />
+                <Route path="/projects" element={<ProjectsPage />} />
+                <Route path="/projects/:id" element={<ProjectPage />} />
+                <Route path="/projects/:id/rules" element={<RulesPage />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Route>
             </Route>

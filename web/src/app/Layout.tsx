@@ -65,6 +65,7 @@ export function Layout() {
               ) : undefined
             }
           />
+          <NavLink component={Link} to="/projects" label="Projects" active={location.pathname.startsWith('/projects')} onClick={close} />
         </Stack>
       </AppShell.Navbar>
       <AppShell.Main bg="gray.0">
