@@ -1,0 +1,65 @@
+import { ArbiterClient } from '@arbiter-ai/sdk';
+import { type SignedInApp, createApiKey, createProject, signedInApp, waitFor } from '../../support/fixtures.js';
+
+/**
+ * The policy every integration spec runs against: `lookup` is allowed, `shell` blocked, `write_file` waits for a
+ * reviewer (who may edit its input: the project allows edits); anything else is blocked.
+ */
+export const RULES = {
+  default_action: 'block',
+  rules: [
+    { kind: 'tool', tool: 'lookup', action: 'allow', reason: 'read-only' },
+    { kind: 'tool', tool: 'shell', action: 'block', reason: 'no shell here' },
+    { kind: 'tool', tool: 'write_file', action: 'review', reason: 'writes need a person' },
+  ],
+};
+
+export interface IntegrationWorld extends SignedInApp {
+  projectId: string;
+  apiKey: string;
+  /** A client on its own session; closed by `close()`. */
+  connect(sessionId: string): Promise<ArbiterClient>;
+  /** Waits for the next pending review of the project and decides it through the REST API, as a reviewer would. */
+  decideNextReview(body: { decision: 'approve' | 'deny'; input?: unknown; note?: string }): Promise<{ id: string; tool: string }>;
+}
+
+export async function integrationWorld(): Promise<IntegrationWorld> {
+  const app = await signedInApp();
+  const { http, admin } = app;
+  const project = await createProject(http, admin.token, { mode: 'hitl', review_timeout_seconds: 120 });
+  const edits = await http.patch(`/api/projects/${project.id}`, { allow_edits: true }, { token: admin.token });
+  if (edits.status !== 200) throw new Error(`allow_edits: ${edits.status} ${JSON.stringify(edits.body)}`);
+  const rules = await http.put(`/api/projects/${project.id}/rules`, RULES, { token: admin.token });
+  if (rules.status !== 200) throw new Error(`put rules: ${rules.status} ${JSON.stringify(rules.body)}`);
+  const key = await createApiKey(http, admin.token, project.id);
+  const clients: ArbiterClient[] = [];
+  const decided = new Set<string>();
+  return {
+    ...app,
+    projectId: project.id,
+    apiKey: key.key,
+    async connect(sessionId) {
+      const client = await ArbiterClient.connect({ url: app.instance.url, apiKey: key.key, sessionId });
+      clients.push(client);
+      return client;
+    },
+    async decideNextReview(body) {
+      const review = await waitFor(
+        'a pending review',
+        async () => {
+          const res = await http.get(`/api/reviews?status=pending&project=${project.id}`, { token: admin.token });
+          return (res.body.items as { id: string; tool: string }[]).find((r) => !decided.has(r.id));
+        },
+        10_000,
+      );
+      decided.add(review.id);
+      const res = await http.post(`/api/reviews/${review.id}/decision`, body, { token: admin.token });
+      if (res.status !== 200) throw new Error(`decide review: ${res.status} ${JSON.stringify(res.body)}`);
+      return { id: review.id, tool: review.tool };
+    },
+    async close() {
+      await Promise.all(clients.map((c) => c.close()));
+      await app.close();
+    },
+  };
+}
