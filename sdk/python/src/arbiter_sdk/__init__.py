@@ -10,7 +10,8 @@
 ``ArbiterClient`` is the same for code that is not async.
 """
 
-from .async_client import AsyncArbiterClient, connect
+from .async_client import AsyncArbiterClient
+from .connect import connect
 from .canonical import canonical_json, event_input_sha256
 from .errors import ArbiterConnectError, Blocked, ConnectErrorCode
 from .sync_client import ArbiterClient

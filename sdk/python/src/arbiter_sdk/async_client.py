@@ -8,17 +8,17 @@ import random
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, Literal
 
 from websockets.exceptions import ConnectionClosed
 
+from ._calls import RECENT_LIMIT, InFlight, Recent, fallback, hash_problem
 from ._failures import FINAL_CLOSE, Failure, agent_url, close_failure, display_url, socket_failure
 from .canonical import canonical_json, event_input_sha256
 from .errors import ArbiterConnectError
 from .guard import guard_with
-from .verdict import Verdict, VerdictSource
+from .verdict import Verdict
 
 try:  # websockets >= 13: the new asyncio implementation
     from websockets.asyncio.client import connect as _ws_connect
@@ -29,45 +29,10 @@ except ImportError:  # websockets 10.4-12 (Debian 12 ships 10.4)
 
     _HEADERS_ARG = "extra_headers"
 
-__all__ = ["AsyncArbiterClient", "connect"]
+__all__ = ["AsyncArbiterClient"]
 
-_RECENT_LIMIT = 10_000
 # Verdict frames may carry an edited input as large as an event's (64 KiB by default); leave room.
 _MAX_FRAME_BYTES = 4 * 1024 * 1024
-
-
-@dataclass
-class _InFlight:
-    frame: dict[str, Any]
-    kind: str
-    tool: str | None
-    input: Any
-    sha256: str
-    future: asyncio.Future[Verdict]
-
-
-class _Recent:
-    """A bounded set of event ids, oldest dropped first."""
-
-    def __init__(self) -> None:
-        self._items: OrderedDict[str, None] = OrderedDict()
-
-    def add(self, key: str) -> None:
-        self._items[key] = None
-        if len(self._items) > _RECENT_LIMIT:
-            self._items.popitem(last=False)
-
-    def discard(self, key: str) -> None:
-        self._items.pop(key, None)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._items
-
-
-def _fallback(
-    event_id: str, sha256: str, input: Any, source: VerdictSource, reason: str, allow: bool = False
-) -> Verdict:
-    return Verdict(event_id, "allow" if allow else "block", reason, source, None, sha256, input=input)
 
 
 class AsyncArbiterClient:
@@ -114,10 +79,12 @@ class AsyncArbiterClient:
         self._closed_for_good: str | None = None
         self._attempt = 0
         self._opened = 0
-        self._in_flight: dict[str, _InFlight] = {}
-        self._answered = _Recent()  # handed to a caller: replays are acked and dropped
-        self._given_up = _Recent()  # its caller stopped waiting: a late verdict is acked as discarded
-        self._pending_seen = _Recent()  # on_pending called once, though a resent event is answered pending again
+        self._in_flight: dict[str, InFlight] = {}
+        self._answered = Recent()  # handed to a caller: replays are acked and dropped
+        self._given_up = Recent()  # its caller stopped waiting: a late verdict is acked as discarded
+        self._pending_seen = Recent()  # on_pending called once, though a resent event is answered pending again
+        # event_id → reason of cancels not answered yet (`cancelled`): sent again after a reconnect.
+        self._cancels: OrderedDict[str, str] = OrderedDict()
         self._supervisor: asyncio.Task[None] | None = None
         self._first_login: asyncio.Future[None] | None = None
         self._retry_handle: asyncio.TimerHandle | None = None
@@ -150,11 +117,14 @@ class AsyncArbiterClient:
 
     async def close(self) -> None:
         """Closes the connection for good; waiting calls get a block (``client_error``). Idempotent."""
-        self._closed_for_good = self._closed_for_good or "closed by the client"
         if self._retry_handle:
             self._retry_handle.cancel()
         for event_id, waiting in list(self._in_flight.items()):
-            self._settle(event_id, _fallback(event_id, waiting.sha256, waiting.input, "client_error", "client closed"))
+            fallback = fallback(event_id, waiting.sha256, waiting.input, "client_error", "client closed")
+            await self._give_up(event_id, "client_closed")  # withdrawn, as a timeout would
+            if not waiting.future.done():
+                waiting.future.set_result(fallback)
+        self._closed_for_good = self._closed_for_good or "closed by the client"
         task, self._supervisor = self._supervisor, None
         if task and task is not asyncio.current_task() and not task.done():
             task.cancel()
@@ -213,10 +183,10 @@ class AsyncArbiterClient:
         arrives is acknowledged as discarded. If the calling task is cancelled, the action is withdrawn the same way.
         """
         event_id = event_id or str(uuid.uuid4())
-        input_json = canonical_json(input)
-        sha256 = event_input_sha256(kind, tool, input, input_json)
-        if self._closed_for_good:
-            return _fallback(event_id, sha256, input, "client_error", self._closed_for_good)
+        closed = self.closed_verdict(kind, tool, input, event_id)
+        if closed is not None:
+            return closed
+        sha256 = event_input_sha256(kind, tool, input)
         if event_id in self._in_flight:
             raise ValueError(f"event {event_id} is already waiting for its verdict")
         frame: dict[str, Any] = {"type": "event", "event_id": event_id, "kind": kind}
@@ -227,7 +197,7 @@ class AsyncArbiterClient:
         if agent_id is not None:
             frame["agent_id"] = agent_id
         future: asyncio.Future[Verdict] = asyncio.get_running_loop().create_future()
-        self._in_flight[event_id] = _InFlight(frame, kind, tool, input, sha256, future)
+        self._in_flight[event_id] = InFlight(frame, kind, tool, input, sha256, future)
         if self._live:
             await self._send(frame)
         try:
@@ -236,11 +206,19 @@ class AsyncArbiterClient:
             if future.done():
                 return future.result()
             await self._give_up(event_id, "client_timeout")
-            return _fallback(event_id, sha256, input, "client_timeout", f"no verdict within {timeout:g} s", fail_open)
+            return fallback(event_id, sha256, input, "client_timeout", f"no verdict within {timeout:g} s", fail_open)
         except asyncio.CancelledError:
             if not future.done():
                 await self._give_up(event_id, "aborted")
             raise
+
+    def closed_verdict(self, kind: str, tool: str | None, input: Any, event_id: str | None = None) -> Verdict | None:
+        """The block every call gets once the client is closed for good (None while it is not)."""
+        if not self._closed_for_good:
+            return None
+        event_id = event_id or str(uuid.uuid4())
+        sha256 = event_input_sha256(kind, tool, input)
+        return fallback(event_id, sha256, input, "client_error", self._closed_for_good)
 
     def guard(
         self, tool: str, *, kind: Literal["tool", "llm"] = "tool", timeout: float = 30.0, fail_open: bool = False
@@ -276,7 +254,7 @@ class AsyncArbiterClient:
                 self._closed_for_good = FINAL_CLOSE[failure.close_code] + said
                 for event_id, waiting in list(self._in_flight.items()):
                     self._settle(
-                        event_id, _fallback(event_id, waiting.sha256, waiting.input, "client_error", self._closed_for_good)
+                        event_id, fallback(event_id, waiting.sha256, waiting.input, "client_error", self._closed_for_good)
                     )
                 return
             await asyncio.sleep(delay)
@@ -348,11 +326,16 @@ class AsyncArbiterClient:
             # Whatever was sent before the connection dropped may not have arrived: send again (idempotent by event_id).
             for waiting in list(self._in_flight.values()):
                 await self._send(waiting.frame)
+            if self._speaks_1_1():
+                for event_id, reason in list(self._cancels.items()):
+                    await self._send({"type": "cancel", "event_id": event_id, "reason": reason})
             if self._first_login is not None and not self._first_login.done():
                 self._first_login.set_result(None)
             return True
         if kind == "verdict":
             await self._on_verdict(frame)
+        elif kind == "cancelled":
+            self._cancels.pop(str(frame.get("event_id")), None)
         elif kind == "pending":
             event_id = frame.get("event_id")
             if not isinstance(event_id, str) or event_id in self._pending_seen or event_id in self._answered:
@@ -375,7 +358,7 @@ class AsyncArbiterClient:
                 waiting = self._in_flight.get(event_id)
                 if waiting:
                     reason = f"refused: {frame.get('message')}"
-                    self._settle(event_id, _fallback(event_id, waiting.sha256, waiting.input, "client_error", reason))
+                    self._settle(event_id, fallback(event_id, waiting.sha256, waiting.input, "client_error", reason))
         return False
 
     def _retry_waiting(self) -> None:
@@ -393,10 +376,10 @@ class AsyncArbiterClient:
             # A replay of something already answered, or a verdict whose caller gave up: stop its redelivery.
             await self._ack(event_id, "discarded" if event_id in self._given_up else "received")
             return
-        problem = self._hash_problem(frame, waiting)
+        problem = hash_problem(frame, waiting)
         if problem:
             await self._ack(event_id, "discarded")
-            self._settle(event_id, _fallback(event_id, waiting.sha256, waiting.input, "client_error", problem))
+            self._settle(event_id, fallback(event_id, waiting.sha256, waiting.input, "client_error", problem))
             return
         await self._ack(event_id, "received")
         edited = frame.get("edited") is True
@@ -415,23 +398,6 @@ class AsyncArbiterClient:
             ),
         )
 
-    @staticmethod
-    def _hash_problem(frame: dict[str, Any], waiting: _InFlight) -> str | None:
-        """Why this verdict cannot be for the call that was sent, or None."""
-        if frame.get("edited") is True:
-            if frame.get("original_input_sha256") != waiting.sha256:
-                return "the edited verdict is for a different call than the one sent"
-            try:
-                edited_sha = event_input_sha256(waiting.kind, waiting.tool, frame.get("input"))
-            except (TypeError, ValueError):
-                return "the edited input has no canonical form"
-            if frame.get("input_sha256") != edited_sha:
-                return "the edited input does not match its input_sha256"
-            return None
-        if frame.get("input_sha256") != waiting.sha256:
-            return "the verdict is for a different call than the one sent"
-        return None
-
     def _settle(self, event_id: str, verdict: Verdict) -> None:
         waiting = self._in_flight.pop(event_id, None)
         if waiting is None:
@@ -447,6 +413,9 @@ class AsyncArbiterClient:
             return
         self._given_up.add(event_id)
         self._pending_seen.discard(event_id)
+        self._cancels[event_id] = reason
+        if len(self._cancels) > RECENT_LIMIT:
+            self._cancels.popitem(last=False)
         if self._speaks_1_1():
             await self._send({"type": "cancel", "event_id": event_id, "reason": reason})
 
@@ -485,34 +454,3 @@ class AsyncArbiterClient:
         lead = "cannot connect to" if failure.status is not None or failure.close_code is not None else "cannot reach"
         message = f"{lead} {display_url(self._url)}: {failure.detail}{f' ({notes})' if notes else ''}"
         return ArbiterConnectError(failure.code, message, close_code=failure.close_code, status=failure.status)
-
-
-class _Connecting:
-    """What ``connect`` returns: await it for the client, or use it in ``async with`` (closed on the way out)."""
-
-    def __init__(self, client: AsyncArbiterClient) -> None:
-        self._client = client
-
-    def __await__(self) -> Generator[Any, None, AsyncArbiterClient]:
-        return self._connect().__await__()
-
-    async def _connect(self) -> AsyncArbiterClient:
-        await self._client._start()
-        return self._client
-
-    async def __aenter__(self) -> AsyncArbiterClient:
-        return await self._connect()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._client.close()
-
-
-def connect(url: str, api_key: str, session_id: str, **options: Any) -> _Connecting:
-    """Connects and logs in: ``client = await connect(url=…, api_key=…, session_id=…)``, or
-    ``async with connect(…) as client:``. Raises ``ArbiterConnectError`` (its ``code`` and message say why) as soon as
-    retrying cannot help or the retries are spent, and at the latest after ``connect_timeout`` seconds.
-
-    Options: ``agent_id``, ``source``, ``on_pending(event_id, review_id)``, ``connect_timeout`` (10 s),
-    ``connect_retries`` (3), ``reconnect_initial_delay`` (0.1 s), ``reconnect_max_delay`` (5 s).
-    """
-    return _Connecting(AsyncArbiterClient(url, api_key, session_id, **options))

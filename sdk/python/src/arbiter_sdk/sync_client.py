@@ -69,6 +69,9 @@ class ArbiterClient:
         agent_id: str | None = None,
     ) -> Verdict:
         """As ``AsyncArbiterClient.decide``, blocking the calling thread until the verdict."""
+        closed = self._client.closed_verdict(kind, tool, input, event_id)
+        if closed is not None:
+            return closed  # the loop may be gone already
         return self._run(
             self._client.decide(
                 kind, tool, input, timeout=timeout, fail_open=fail_open, event_id=event_id, agent_id=agent_id
