@@ -56,6 +56,20 @@ describe('parseClientFrame', () => {
     expect(parseClientFrame(`{"type":"login","session_id":"s","x":${deep}}`)).toMatchObject({ ok: false, fatal: true });
   });
 
+  it('reads 1.1 cancel frames and ack statuses, refusing bad ones without closing', () => {
+    expect(parseClientFrame('{"type":"cancel","event_id":"e1"}')).toEqual({ ok: true, frame: { type: 'cancel', event_id: 'e1' } });
+    expect(parseClientFrame(JSON.stringify({ type: 'cancel', event_id: 'e1', reason: 'client_timeout\nafter 30 s' }))).toMatchObject({ ok: true });
+    expect(parseClientFrame(JSON.stringify({ type: 'cancel', event_id: 'e1', reason: 'x'.repeat(2001) }))).toMatchObject({ ok: false, fatal: false, eventId: 'e1' });
+    expect(parseClientFrame(JSON.stringify({ type: 'cancel', event_id: 'e1', reason: 'a\u0000b' }))).toMatchObject({ ok: false, fatal: false, eventId: 'e1' });
+    expect(parseClientFrame('{"type":"cancel","event_id":"e1","extra":1}')).toMatchObject({ ok: false, fatal: false, message: 'cancel: unknown field "extra"' });
+    expect(parseClientFrame('{"type":"cancel"}')).toMatchObject({ ok: false, fatal: false, eventId: undefined });
+
+    expect(parseClientFrame('{"type":"ack","event_id":"e1"}')).toEqual({ ok: true, frame: { type: 'ack', event_id: 'e1' } });
+    expect(parseClientFrame('{"type":"ack","event_id":"e1","status":"discarded"}')).toEqual({ ok: true, frame: { type: 'ack', event_id: 'e1', status: 'discarded' } });
+    expect(parseClientFrame('{"type":"ack","event_id":"e1","status":"received"}')).toMatchObject({ ok: true });
+    expect(parseClientFrame('{"type":"ack","event_id":"e1","status":"lost"}')).toMatchObject({ ok: false, fatal: false, message: 'ack: status must be "received" or "discarded"' });
+  });
+
   it('measures nesting outside strings only', () => {
     expect(nestsDeeperThan('{"a":"[[[[{{{{"}', 1)).toBe(false);
     expect(nestsDeeperThan('{"a":"\\"}', 1)).toBe(false);
