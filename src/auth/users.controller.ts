@@ -5,7 +5,7 @@ import { PageQuery } from '../infra/http/pagination.js';
 import { type RequestContext, ReqContext } from '../infra/http/request-context.js';
 import { CurrentUser, Roles } from './auth.decorators.js';
 import { CreateUserDto } from './dto/auth.dto.js';
-import { UpdateUserDto, UserPage, UserView } from './dto/user.dto.js';
+import { CreatedUserView, UpdateUserDto, UserPage, UserView } from './dto/user.dto.js';
 import type { UserPrincipal } from './principal.js';
 import { UsersService } from './users.service.js';
 
@@ -25,9 +25,9 @@ export class UsersController {
   }
 
   @Post()
-  @ApiOperation({ summary: 'Create a user (admins); 409 when the email is taken' })
-  @ApiCreatedResponse({ type: UserView })
-  create(@Body() body: CreateUserDto, @CurrentUser() user: UserPrincipal, @ReqContext() ctx: RequestContext): Promise<UserView> {
+  @ApiOperation({ summary: 'Create a user (admins); 409 when the email is taken. Without a password one is generated and shown in this answer only' })
+  @ApiCreatedResponse({ type: CreatedUserView })
+  create(@Body() body: CreateUserDto, @CurrentUser() user: UserPrincipal, @ReqContext() ctx: RequestContext): Promise<CreatedUserView> {
     return this.users.create(body, actorOf(user), ctx.requestId);
   }
 

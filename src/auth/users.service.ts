@@ -12,7 +12,7 @@ import { RateLimitService } from '../infra/rate-limit/rate-limit.service.js';
 import { loginAccountKey } from './login.service.js';
 import { PasswordHasher } from './password-hasher.service.js';
 import { UserSessionsService } from './user-sessions.service.js';
-import { type UserView, userView } from './dto/user.dto.js';
+import { type CreatedUserView, type UserView, userView } from './dto/user.dto.js';
 
 /** Serialises first-start admin creation across instances (any fixed number, distinct from the migration lock). */
 const BOOTSTRAP_LOCK_KEY = 7_245_031_882n;
@@ -81,16 +81,29 @@ export class UsersService implements OnApplicationBootstrap {
     return pageOf(rows, limit, (u) => ({ at: u.createdAt, id: u.id }), userView);
   }
 
-  async create(input: { email: string; password: string; role: UserRole }, actor: AuditActor, requestId?: string): Promise<UserView> {
+  /**
+   * Creates a user. Without a password one is generated: returned in this answer only, and it must be changed at
+   * the first sign-in (as may be asked for a password the admin chose).
+   */
+  async create(
+    input: { email: string; password?: string; role: UserRole; must_change_password?: boolean },
+    actor: AuditActor,
+    requestId?: string,
+  ): Promise<CreatedUserView> {
     const email = input.email.trim().toLowerCase();
-    const passwordHash = await this.hasher.hash(input.password);
+    const generated = input.password === undefined ? randomBytes(18).toString('base64url') : undefined;
+    const mustChangePassword = generated !== undefined || input.must_change_password === true;
+    const passwordHash = await this.hasher.hash(input.password ?? (generated as string));
     const user = await this.prisma.$transaction(async (tx) => {
       if (await tx.user.findUnique({ where: { email }, select: { id: true } })) throw new AppError('conflict', `a user with email ${email} already exists`);
-      const row = await tx.user.create({ data: { email, passwordHash, role: input.role } });
-      await this.audit.record({ actor, action: 'user.create', target: { type: 'user', id: row.id }, details: { email, role: input.role }, requestId }, tx);
+      const row = await tx.user.create({ data: { email, passwordHash, role: input.role, mustChangePassword } });
+      await this.audit.record(
+        { actor, action: 'user.create', target: { type: 'user', id: row.id }, details: { email, role: input.role, must_change_password: mustChangePassword }, requestId },
+        tx,
+      );
       return row;
     });
-    return userView(user);
+    return generated ? { ...userView(user), password: generated } : userView(user);
   }
 
   /**

@@ -147,6 +147,7 @@ describe('OpenAPI document, checked against real requests and responses', () => 
     await call('PATCH', `/api/users/${reviewer.id}`, 200, { token, body: { role: 'viewer' } });
     await call('PATCH', `/api/users/${reviewer.id}`, 200, { token, body: { role: 'reviewer', disabled: false } });
     await call('GET', '/api/users?limit=1', 200, { token });
+    await call('POST', '/api/users', 201, { token, body: { email: 'viewer@arbiter.test', role: 'viewer', must_change_password: true } });
 
     // A project in hitl mode with rules that set every optional field, and some that leave them null.
     const project = (await call('POST', '/api/projects', 201, { token, body: { name: 'openapi', mode: 'hitl', redact_keys: ['password'] } })).body;
@@ -173,6 +174,8 @@ describe('OpenAPI document, checked against real requests and responses', () => 
     const hook = (await call('POST', `/api/projects/${project.id}/webhooks`, 201, { token, body: { url: 'http://127.0.0.1:9/hook', events: ['review.created'] } })).body;
     await call('POST', `/api/projects/${project.id}/webhooks`, 201, { token, body: { url: 'http://127.0.0.1:9/other', events: ['review.expired'], secret: 'a-secret-of-16-chars-or-more' } });
     await call('GET', `/api/projects/${project.id}/webhooks`, 200, { token });
+    await call('POST', `/api/projects/${project.id}/webhooks/${hook.id}/test`, 202, { token });
+    await call('GET', `/api/projects/${project.id}/webhooks/${hook.id}/deliveries`, 200, { token });
     await call('DELETE', `/api/projects/${project.id}/webhooks/${hook.id}`, 204, { token });
 
     // An agent: an allowed event, a blocked one, an llm event without a tool, and two held for review.
@@ -231,6 +234,8 @@ describe('OpenAPI document, checked against real requests and responses', () => 
     await call('DELETE', `/api/api-keys/${key.id}`, 204, { token });
     await call('GET', '/api/projects/' + project.id + '/api-keys', 200, { token });
     await call('GET', '/api/audit?limit=100', 200, { token });
+    await call('GET', `/api/audit/export?format=csv&project=${project.id}`, 200, { token });
+    await call('GET', '/api/audit/export?format=jsonl&action=api_key.*', 200, { token });
     await call('POST', '/api/auth/logout', 204, { token: reviewerToken });
   });
 

@@ -26,12 +26,16 @@ export class ApiKeyView {
   prefix!: string;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' })
   created_by!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "The creator's email (null once that user is deleted, or for a key not made by a person)" })
+  created_by_email!: string | null;
   @ApiProperty({ format: 'date-time', description: 'ISO-8601 UTC' })
   created_at!: string;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' })
   last_used_at!: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' })
   revoked_at!: string | null;
+  @ApiProperty({ description: "Agent sessions holding a live lease under this key now, on every instance (0 in a create's answer)" })
+  live_connections!: number;
 }
 
 export class CreatedApiKey extends ApiKeyView {
@@ -46,16 +50,47 @@ export class ApiKeyPage {
   next_cursor!: string | null;
 }
 
-export function apiKeyView(key: ApiKey): ApiKeyView {
+export function apiKeyView(key: ApiKey, extra: { createdByEmail: string | null; liveConnections: number }): ApiKeyView {
   return {
     id: key.id,
     project_id: key.projectId,
     name: key.name,
     prefix: key.prefix,
     created_by: key.createdById,
+    created_by_email: extra.createdByEmail,
     created_at: key.createdAt.toISOString(),
     last_used_at: key.lastUsedAt?.toISOString() ?? null,
     revoked_at: key.revokedAt?.toISOString() ?? null,
+    live_connections: extra.liveConnections,
+  };
+}
+
+/** A row of the key list: the key, its creator's email and its live connections, from one statement. */
+interface ListedKeyRow {
+  id: string;
+  project_id: string;
+  name: string;
+  prefix: string;
+  created_by: string | null;
+  created_by_email: string | null;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+  live_connections: number;
+}
+
+function listedKeyView(row: ListedKeyRow): ApiKeyView {
+  return {
+    id: row.id,
+    project_id: row.project_id,
+    name: row.name,
+    prefix: row.prefix,
+    created_by: row.created_by,
+    created_by_email: row.created_by_email,
+    created_at: row.created_at.toISOString(),
+    last_used_at: row.last_used_at?.toISOString() ?? null,
+    revoked_at: row.revoked_at?.toISOString() ?? null,
+    live_connections: row.live_connections,
   };
 }
 
@@ -98,22 +133,31 @@ export class ApiKeysService {
         data: { projectId, name, prefix, secretHash: sha256Hex(secret), createdById: actor.type === 'user' ? actor.id : null },
       });
       await this.audit.record({ actor, action: 'api_key.create', target: { type: 'api_key', id: created.id }, details: { project_id: projectId, name, prefix }, requestId }, tx);
-      return created;
+      return { created, createdByEmail: actor.type === 'user' ? ((await tx.user.findUnique({ where: { id: actor.id! }, select: { email: true } }))?.email ?? null) : null };
     });
-    return { ...apiKeyView(row), key };
+    return { ...apiKeyView(row.created, { createdByEmail: row.createdByEmail, liveConnections: 0 }), key };
   }
 
-  /** The project's keys, newest first; never their secrets. */
+  /**
+   * The project's keys, newest first; never their secrets. One statement for the page: each key's creator by join,
+   * and its live connections (sessions whose lease has not run out, whichever instance holds them) by a lateral count
+   * over the (api_key_id, …) index, not a query per key.
+   */
   async list(projectId: string, cursor: string | undefined, limit = 50): Promise<Page<ApiKeyView>> {
     const position = decodeCursor(cursor, UUID_ID);
     const project = await this.prisma.project.findUnique({ where: { id: projectId }, select: { id: true } });
     if (!project) throw new AppError('not_found', 'project not found');
-    const rows = await this.prisma.apiKey.findMany({
-      where: { projectId, ...(position ? { OR: [{ createdAt: { lt: position.at } }, { createdAt: position.at, id: { lt: position.id } }] } : {}) },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      take: limit + 1,
-    });
-    return pageOf(rows, limit, (k) => ({ at: k.createdAt, id: k.id }), apiKeyView);
+    const rows = await this.prisma.$queryRaw<ListedKeyRow[]>`
+      SELECT k.id::text AS id, k.project_id::text AS project_id, k.name, k.prefix, k.created_by::text AS created_by,
+             u.email AS created_by_email, k.created_at, k.last_used_at, k.revoked_at, live.n AS live_connections
+        FROM api_keys k
+        LEFT JOIN users u ON u.id = k.created_by
+        CROSS JOIN LATERAL (SELECT count(*)::int AS n FROM agent_sessions s WHERE s.api_key_id = k.id AND s.lease_expires_at > now()) live
+       WHERE k.project_id = ${projectId}::uuid
+         AND (${position?.at ?? null}::timestamptz IS NULL OR (k.created_at, k.id) < (${position?.at ?? null}::timestamptz, ${position?.id ?? null}::uuid))
+       ORDER BY k.created_at DESC, k.id DESC
+       LIMIT ${limit + 1}::int`;
+    return pageOf(rows, limit, (k) => ({ at: k.created_at, id: k.id }), listedKeyView);
   }
 
   /**

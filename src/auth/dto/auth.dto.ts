@@ -1,6 +1,6 @@
-import { ApiProperty, PickType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { USER_ROLES, UserView } from './user.dto.js';
-import { IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
 
 export class LoginDto {
   @ApiProperty({ example: 'admin@example.com' })
@@ -33,15 +33,21 @@ export class CreateUserDto {
   @MaxLength(320)
   email!: string;
 
-  @ApiProperty({ minLength: 12 })
+  @ApiPropertyOptional({ minLength: 12, description: 'Left out: one is generated, shown once in the answer, and must be changed at first sign-in' })
+  @ValidateIf((_object, value) => value !== undefined)
   @IsString()
   @MinLength(12)
   @MaxLength(1024)
-  password!: string;
+  password?: string;
 
   @ApiProperty({ enum: USER_ROLES })
   @IsIn(USER_ROLES)
   role!: 'admin' | 'reviewer' | 'viewer';
+
+  @ApiPropertyOptional({ default: false, description: 'Make the user change the password at first sign-in (always so for a generated one)' })
+  @ValidateIf((_object, value) => value !== undefined)
+  @IsBoolean()
+  must_change_password?: boolean;
 }
 
 /** What sign-in answers about the person: the user view without the admin-only fields. */

@@ -34,6 +34,11 @@ export class UserView {
   created_at!: string;
 }
 
+export class CreatedUserView extends UserView {
+  @ApiPropertyOptional({ description: 'The generated initial password, in this answer only (absent when you sent one)' })
+  password?: string;
+}
+
 export class UserPage {
   @ApiProperty({ type: [UserView] })
   items!: UserView[];
