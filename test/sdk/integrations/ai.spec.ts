@@ -105,6 +105,15 @@ describe('@arbiter-ai/sdk/ai', () => {
     expect(ran).toEqual([{ tool: 'write_file', input: { path: '/tmp/hosts', text: 'safe' } }]);
   });
 
+  it("an edited input the tool's inputSchema refuses fails the call, which does not run", async () => {
+    const result = run('write_file', { path: '/etc/hosts', text: 'evil' });
+    await world.decideNextReview({ decision: 'approve', input: { path: '/tmp/hosts' } });
+    const errors = (await result).steps[0].content.filter((part) => part.type === 'tool-error');
+    expect(errors).toHaveLength(1);
+    expect(String((errors[0].error as Error).message)).toMatch(/^the reviewer's edited input for write_file does not match its inputSchema/);
+    expect(ran).toEqual([]);
+  });
+
   it('a streaming tool stays one, and is guarded too', async () => {
     const streaming = {
       write_file: tool({
