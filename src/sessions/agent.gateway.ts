@@ -30,6 +30,7 @@ import { EventRecorderRepository, type RecordOutcome } from './event-recorder.re
 import { InboundBudget } from './inbound-budget.js';
 import { LeaseRenewer } from './lease-renewer.js';
 import { TenantThrottle } from './tenant-throttle.js';
+import { ThrottleLog } from './throttle-log.js';
 import { applyMode } from './mode-decision.js';
 import { type AckFrame, type CancelFrame, CloseCode, type EventFrame, type LoginFrame, PROTOCOL_VERSION, type ServerFrame, type VerdictFrame, parseClientFrame } from './protocol.js';
 import { sessionClaimedChannel, sessionOutboxChannelOf } from './session-events.js';
@@ -47,8 +48,6 @@ const PING_TURN_MS = 50;
 const FRAME_OVERHEAD_BYTES = 512;
 /** How long a shutdown waits for the leases' release before it closes the agents' sockets anyway. */
 const SHUTDOWN_RELEASE_MS = 2000;
-/** A project's throttling is logged once per this period, not at every refill. */
-const THROTTLE_LOG_PERIOD_MS = 60_000;
 
 /** After an await: TypeScript would keep a narrowing of `state` made before it. */
 function closedMeanwhile(conn: AgentConnection): boolean {
@@ -89,8 +88,6 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
   readonly inbound: InboundBudget<AgentConnection>;
   /** Bytes and main-thread time per project: a project over its rates has its sockets held (through `inbound`). */
   readonly throttle: TenantThrottle<AgentConnection>;
-  /** When each project's throttling was last logged. */
-  private readonly throttleLoggedAt = new Map<string, number>();
   private trustProxy: TrustProxyFn = () => false;
 
   constructor(
@@ -112,10 +109,11 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
       pause: (conn) => conn.socket.pause(),
       resume: (conn) => conn.socket.resume(),
     });
+    const throttleLog = new ThrottleLog(this.logger, config);
     this.throttle = new TenantThrottle<AgentConnection>(
       { bytesPerSecond: config.wsProjectBytesPerSecond, cpuMsPerSecond: config.wsProjectCpuMsPerSecond },
       { hold: (conn) => this.inbound.throttle(conn), release: (conn) => this.inbound.unthrottle(conn) },
-      (projectId) => this.throttled(projectId),
+      (projectId) => throttleLog.throttled(projectId),
     );
     this.pingWheel = new PhaseWheel(PhaseWheel.slotsFor(config.wsPingIntervalMs, PING_TURN_MS));
     this.renewer = new LeaseRenewer(config.leaseSeconds, leases, apiKeys, this.logger, (conn, revoked) =>
@@ -428,22 +426,6 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
   /** Charges the main-thread time since `started` (performance.now()) to the connection's project, once known. */
   private chargeCpu(conn: AgentConnection, started: number): void {
     if (conn.principal) this.throttle.charge(conn.principal.projectId, 0, performance.now() - started);
-  }
-
-  /** A project's first throttling in a period is logged; the counter on /metrics has them all. */
-  private throttled(projectId: string): void {
-    const now = Date.now();
-    const last = this.throttleLoggedAt.get(projectId);
-    if (last !== undefined && now - last < THROTTLE_LOG_PERIOD_MS) return;
-    // Forget the old entries now and then, so the map holds the projects throttled in the last period only.
-    if (this.throttleLoggedAt.size > 1000) {
-      for (const [id, at] of this.throttleLoggedAt) if (now - at >= THROTTLE_LOG_PERIOD_MS) this.throttleLoggedAt.delete(id);
-    }
-    this.throttleLoggedAt.set(projectId, now);
-    this.logger.warn(
-      `project ${projectId} is over its agent-frame rates on this instance (ARBITER_WS_PROJECT_BYTES_PER_SECOND ${this.config.wsProjectBytesPerSecond}, ` +
-        `ARBITER_WS_PROJECT_CPU_MS_PER_SECOND ${this.config.wsProjectCpuMsPerSecond}): its sockets are read more slowly (logged once per minute)`,
-    );
   }
 
   /** The connection's statement found it no longer holds the session: revoked, or taken over. */

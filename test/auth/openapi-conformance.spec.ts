@@ -184,7 +184,10 @@ describe('OpenAPI document, checked against real requests and responses', () => 
     await agent.decide('e-block', { kind: 'tool', tool: 'net.fetch', input: ['a', 1, null] });
     await agent.decide('e-llm', { kind: 'llm', input: 'a prompt' });
     const held = await agent.decide('e-review', { kind: 'tool', tool: 'shell.exec', input: { cmd: 'rm -rf /srv' } });
-    await agent.decide('e-review-2', { kind: 'tool', tool: 'shell.exec', input: { cmd: 'rm -rf /opt' } });
+    const held2 = await agent.decide('e-review-2', { kind: 'tool', tool: 'shell.exec', input: { cmd: 'rm -rf /opt' } });
+    // Protocol 1.1: one more held and withdrawn by the agent (a review view with status withdrawn).
+    const withdrawn = await agent.decide('e-review-3', { kind: 'tool', tool: 'shell.exec', input: { cmd: 'rm -rf /var' } });
+    await agent.cancel('e-review-3', 'client_timeout');
     const session = ok.session as string;
 
     await call('GET', '/api/sessions?limit=10', 200, { token });
@@ -195,6 +198,15 @@ describe('OpenAPI document, checked against real requests and responses', () => 
     await call('POST', `/api/reviews/${held.review_id}/decision`, 200, { token: reviewerToken, body: { decision: 'approve', note: 'fine, /srv is scratch' } });
     await call('POST', `/api/reviews/${held.review_id}/decision`, 409, { token: reviewerToken, body: { decision: 'deny' } });
     await agent.verdictFor('e-review');
+    agent.ack('e-review', 'discarded');
+    // Edit-then-approve: refused while the project does not allow edits, then an edited approval.
+    await call('POST', `/api/reviews/${held2.review_id}/decision`, 400, { token: reviewerToken, body: { decision: 'approve', input: { cmd: 'rm -rf /opt/cache' } } });
+    await call('PATCH', `/api/projects/${project.id}`, 200, { token, body: { allow_edits: true } });
+    await call('POST', `/api/reviews/${held2.review_id}/decision`, 200, { token: reviewerToken, body: { decision: 'approve', input: { cmd: 'rm -rf /opt/cache' } } });
+    await agent.verdictFor('e-review-2');
+    await call('GET', `/api/reviews/${held2.review_id}`, 200, { token });
+    await call('GET', `/api/reviews/${withdrawn.review_id}`, 200, { token });
+    await call('GET', `/api/reviews?status=withdrawn`, 200, { token });
     await call('GET', `/api/reviews/${held.review_id}`, 200, { token });
     await call('GET', '/api/reviews', 200, { token });
     await call('GET', `/api/sessions/${session}`, 200, { token });
