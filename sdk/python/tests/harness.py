@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(os.environ.get("ARBITER_REPO_ROOT") or Path(__file__).resolve().parents[3])
 SCENARIOS_FILE = REPO_ROOT / "sdk" / "conformance" / "scenarios.json"
 ADMIN_EMAIL = "admin@arbiter.test"
 ADMIN_PASSWORD = "correct horse battery staple"
