@@ -46,7 +46,7 @@ export interface Step {
   expect_status?: number;
   expect_code?: string;
   status?: string;
-  url?: 'server' | 'wrong_path' | 'closed_port';
+  url?: 'server' | 'wrong_path' | 'closed_port' | 'tls_to_plain';
   expect?: { code: string; status?: number; message_contains?: string };
 }
 

@@ -59,7 +59,7 @@ async function connect(run: Run, step: Step): Promise<void> {
 }
 
 async function connectFails(run: Run, step: Step): Promise<void> {
-  const url = { server: server.url, wrong_path: `${server.url}/agents`, closed_port: `ws://127.0.0.1:${await freePort()}` }[step.url ?? 'server'];
+  const url = { server: server.url, wrong_path: `${server.url}/agents`, closed_port: `ws://127.0.0.1:${await freePort()}`, tls_to_plain: server.url.replace('http://', 'wss://') }[step.url ?? 'server'];
   let error: unknown;
   try {
     const client = await ArbiterClient.connect({ url, apiKey: run.project.keys[step.key ?? 'main'].key, sessionId: step.session ?? 'conformance-fails' });

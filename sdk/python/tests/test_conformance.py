@@ -62,6 +62,7 @@ async def _connect_fails(run: Run, step: dict[str, Any]) -> None:
         "server": run.server.url,
         "wrong_path": f"{run.server.url}/agents",
         "closed_port": f"ws://127.0.0.1:{free_port()}",
+        "tls_to_plain": run.server.url.replace("http://", "wss://"),
     }[where]
     key = run.project["keys"][step.get("key", "main")]["key"]
     with pytest.raises(ArbiterConnectError) as caught:
