@@ -44,7 +44,7 @@ export class CreateUserDto {
   @IsIn(USER_ROLES)
   role!: 'admin' | 'reviewer' | 'viewer';
 
-  @ApiPropertyOptional({ default: false, description: 'Make the user change the password at first sign-in (always so for a generated one)' })
+  @ApiPropertyOptional({ description: 'Make the user change the password at first sign-in (false when left out; always so for a generated one)' })
   @ValidateIf((_object, value) => value !== undefined)
   @IsBoolean()
   must_change_password?: boolean;

@@ -939,11 +939,8 @@ export interface components {
         CreateUserDto: {
             /** @example reviewer@example.com */
             email: string;
-            /**
-             * @description Make the user change the password at first sign-in (always so for a generated one)
-             * @default false
-             */
-            must_change_password: boolean;
+            /** @description Make the user change the password at first sign-in (false when left out; always so for a generated one) */
+            must_change_password?: boolean;
             /** @description Left out: one is generated, shown once in the answer, and must be changed at first sign-in */
             password?: string;
             /** @enum {string} */
