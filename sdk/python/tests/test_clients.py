@@ -179,3 +179,37 @@ async def test_a_1_0_server_gets_no_cancel_and_no_ack_status() -> None:
 async def _until(check: Callable[[], bool]) -> None:
     while not check():
         await asyncio.sleep(0.02)
+
+
+async def test_close_withdraws_the_calls_still_waiting() -> None:
+    async def script(ws: Any, received: list[dict[str, Any]]) -> None:
+        await _next_event(ws, received)  # never answered
+
+    async for url, received in _peer(script):
+        client = await arbiter_sdk.connect(url=url, api_key="arb_x_y", session_id="closing")
+        waiting = asyncio.ensure_future(client.decide(tool="shell.exec", input={"cmd": "make"}, timeout=30, event_id="e-5"))
+        await asyncio.wait_for(_until(lambda: any(f["type"] == "event" for f in received)), 5)
+        await client.close()
+        verdict = await asyncio.wait_for(waiting, 5)
+        assert (verdict.decision, verdict.source, verdict.reason) == ("block", "client_error", "client closed")
+        assert {"type": "cancel", "event_id": "e-5", "reason": "client_closed"} in received
+
+
+@pytest.mark.parametrize(
+    "given, used",
+    [
+        ("ws://127.0.0.1:3000", "ws://127.0.0.1:3000/ws"),
+        ("http://localhost:3000/", "ws://localhost:3000/ws"),
+        ("https://arbiter.example.com", "wss://arbiter.example.com/ws"),
+        ("wss://arbiter.example.com/agents/ws", "wss://arbiter.example.com/agents/ws"),
+    ],
+)
+def test_url_forms(given: str, used: str) -> None:
+    from arbiter_sdk._failures import agent_url
+
+    assert agent_url(given) == used
+
+
+def test_a_url_that_is_not_websocket_or_http_is_refused() -> None:
+    with pytest.raises(ValueError):
+        arbiter_sdk.AsyncArbiterClient("ftp://example.com", "arb_x_y", "s")

@@ -120,10 +120,10 @@ class AsyncArbiterClient:
         if self._retry_handle:
             self._retry_handle.cancel()
         for event_id, waiting in list(self._in_flight.items()):
-            fallback = fallback(event_id, waiting.sha256, waiting.input, "client_error", "client closed")
+            closed = fallback(event_id, waiting.sha256, waiting.input, "client_error", "client closed")
             await self._give_up(event_id, "client_closed")  # withdrawn, as a timeout would
             if not waiting.future.done():
-                waiting.future.set_result(fallback)
+                waiting.future.set_result(closed)
         self._closed_for_good = self._closed_for_good or "closed by the client"
         task, self._supervisor = self._supervisor, None
         if task and task is not asyncio.current_task() and not task.done():
