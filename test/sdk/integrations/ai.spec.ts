@@ -105,6 +105,22 @@ describe('@arbiter-ai/sdk/ai', () => {
     expect(ran).toEqual([{ tool: 'write_file', input: { path: '/tmp/hosts', text: 'safe' } }]);
   });
 
+  it('aborting generateText (abortSignal) withdraws the pending review; the call never runs', async () => {
+    const abort = new AbortController();
+    const outcome = generateText({
+      model: callingModel('write_file', { path: '/tmp/b.txt', text: 'late' }),
+      tools: guardTools(arbiter, tools),
+      prompt: 'go',
+      stopWhen: stepCountIs(2),
+      abortSignal: abort.signal,
+    }).catch((error: unknown) => error);
+    const reviewId = await world.nextPendingReview();
+    abort.abort();
+    await outcome;
+    await world.reviewWithdrawn(reviewId);
+    expect(ran).toEqual([]);
+  });
+
   it("an edited input the tool's inputSchema refuses fails the call, which does not run", async () => {
     const result = run('write_file', { path: '/etc/hosts', text: 'evil' });
     await world.decideNextReview({ decision: 'approve', input: { path: '/tmp/hosts' } });

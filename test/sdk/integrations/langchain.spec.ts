@@ -5,7 +5,6 @@ import { type StructuredToolInterface, tool } from '@langchain/core/tools';
 import type { ToolCall } from '@langchain/core/messages/tool';
 import { FakeStreamingChatModel } from '@langchain/core/utils/testing';
 import { z } from 'zod';
-import { waitFor } from '../../support/fixtures.js';
 import { type IntegrationWorld, integrationWorld } from './support.js';
 
 /** LangChain tools driven by LangChain's own fake tool-calling model, against a real Arbiter; no LLM. */
@@ -97,16 +96,10 @@ describe('@arbiter-ai/sdk/langchain', () => {
       (value) => ({ value }),
       (error: unknown) => ({ error }),
     );
-    const review = await waitFor('the pending review', async () => {
-      const res = await world.http.get(`/api/reviews?status=pending&project=${world.projectId}`, { token: world.admin.token });
-      return (res.body.items as { id: string }[])[0];
-    }, 10_000);
+    const reviewId = await world.nextPendingReview();
     abort.abort();
     await outcome;
-    await waitFor('the review withdrawn', async () => {
-      const res = await world.http.get(`/api/reviews/${review.id}`, { token: world.admin.token });
-      return res.body.status === 'withdrawn' ? true : undefined;
-    }, 10_000);
+    await world.reviewWithdrawn(reviewId);
     expect(ran).toEqual([]);
   });
 

@@ -110,6 +110,19 @@ describe('@arbiter-ai/sdk/openai-agents', () => {
     expect(ran).toEqual([]);
   });
 
+  it("aborting the run (options.run.signal) withdraws the pending review; the call never runs", async () => {
+    const abort = new AbortController();
+    const outcome = runWithArbiter(arbiter, runner, agentCalling('write_file', { path: '/tmp/b.txt', text: 'late' }), 'go', {
+      timeoutMs: 30_000,
+      run: { signal: abort.signal },
+    }).catch((error: unknown) => error);
+    const reviewId = await world.nextPendingReview();
+    abort.abort();
+    await outcome;
+    await world.reviewWithdrawn(reviewId);
+    expect(ran).toEqual([]);
+  });
+
   it("an edited approval runs the tool with the reviewer's arguments", async () => {
     const result = runWithArbiter(arbiter, runner, agentCalling('write_file', { path: '/etc/hosts', text: 'evil' }), 'go', { timeoutMs: 30_000 });
     await world.decideNextReview({ decision: 'approve', input: { path: '/tmp/hosts', text: 'safe' } });

@@ -19,6 +19,10 @@ export interface IntegrationWorld extends SignedInApp {
   apiKey: string;
   /** A client on its own session; closed by `close()`. */
   connect(sessionId: string): Promise<ArbiterClient>;
+  /** Waits for the next pending review of the project; resolves its id. */
+  nextPendingReview(): Promise<string>;
+  /** Waits until the review is withdrawn (the agent gave up on it). */
+  reviewWithdrawn(id: string): Promise<void>;
   /** Waits for the next pending review of the project and decides it through the REST API, as a reviewer would. */
   decideNextReview(body: { decision: 'approve' | 'deny'; input?: unknown; note?: string }): Promise<{ id: string; tool: string }>;
 }
@@ -33,7 +37,21 @@ export async function integrationWorld(): Promise<IntegrationWorld> {
   if (rules.status !== 200) throw new Error(`put rules: ${rules.status} ${JSON.stringify(rules.body)}`);
   const key = await createApiKey(http, admin.token, project.id);
   const clients: ArbiterClient[] = [];
-  const decided = new Set<string>();
+  /** Reviews already handed to a test: the list may still show one just decided. */
+  const taken = new Set<string>();
+  const nextPending = async (): Promise<{ id: string; tool: string }> => {
+    const review = await waitFor(
+      'a pending review',
+      async () => {
+        const res = await http.get(`/api/reviews?status=pending&project=${project.id}`, { token: admin.token });
+        return (res.body.items as { id: string; tool: string }[]).find((r) => !taken.has(r.id));
+      },
+      10_000,
+    );
+    taken.add(review.id);
+    return review;
+  };
+  const nextPendingReview = async () => (await nextPending()).id;
   return {
     ...app,
     projectId: project.id,
@@ -43,16 +61,16 @@ export async function integrationWorld(): Promise<IntegrationWorld> {
       clients.push(client);
       return client;
     },
-    async decideNextReview(body) {
-      const review = await waitFor(
-        'a pending review',
-        async () => {
-          const res = await http.get(`/api/reviews?status=pending&project=${project.id}`, { token: admin.token });
-          return (res.body.items as { id: string; tool: string }[]).find((r) => !decided.has(r.id));
-        },
+    nextPendingReview,
+    async reviewWithdrawn(id) {
+      await waitFor(
+        `review ${id} withdrawn`,
+        async () => ((await http.get(`/api/reviews/${id}`, { token: admin.token })).body.status === 'withdrawn' ? true : undefined),
         10_000,
       );
-      decided.add(review.id);
+    },
+    async decideNextReview(body) {
+      const review = await nextPending();
       const res = await http.post(`/api/reviews/${review.id}/decision`, body, { token: admin.token });
       if (res.status !== 200) throw new Error(`decide review: ${res.status} ${JSON.stringify(res.body)}`);
       return { id: review.id, tool: review.tool };
