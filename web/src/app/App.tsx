@@ -3,14 +3,18 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { ApiError, onApiError } from '../api/client';
+import { AuditPage } from '../audit/AuditPage';
 import { ChangePasswordPage } from '../auth/ChangePasswordPage';
 import { meKey } from '../auth/session';
 import { SignInPage } from '../auth/SignInPage';
+import { ApiKeysPage } from '../keys/ApiKeysPage';
 import { InboxPage } from '../reviews/InboxPage';
 import { ReviewPage } from '../reviews/ReviewPage';
 import { ProjectPage } from '../projects/ProjectPage';
 import { ProjectsPage } from '../projects/ProjectsPage';
 import { RulesPage } from '../projects/RulesPage';
+import { UsersPage } from '../users/UsersPage';
+import { WebhooksPage } from '../webhooks/WebhooksPage';
 import { Layout } from './Layout';
 import { NotFoundPage } from './NotFoundPage';
 import { RequireSignIn } from './RequireSignIn';
@@ -52,6 +56,10 @@ export function App() {
                 <Route path="/projects" element={<ProjectsPage />} />
                 <Route path="/projects/:id" element={<ProjectPage />} />
                 <Route path="/projects/:id/rules" element={<RulesPage />} />
+                <Route path="/projects/:id/keys" element={<ApiKeysPage />} />
+                <Route path="/projects/:id/webhooks" element={<WebhooksPage />} />
+                <Route path="/users" element={<UsersPage />} />
+                <Route path="/audit" element={<AuditPage />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Route>
             </Route>

@@ -1,4 +1,4 @@
-import { AppShell, Badge, Burger, Button, Group, NavLink, Stack, Text, VisuallyHidden } from '@mantine/core';
+import { AppShell, Badge, Burger, Button, Group, Menu, NavLink, Stack, Text, VisuallyHidden } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { Link, Outlet, useLocation, useNavigate, useOutletContext } from 'react-router';
 import { type Me, useSignOut } from '../auth/session';
@@ -36,6 +36,19 @@ export function Layout() {
             <Text size="sm" visibleFrom="md" c="dark.6">
               {me.email} <VisuallyHidden>role</VisuallyHidden>({me.role})
             </Text>
+            <Menu position="bottom-end" withinPortal>
+              <Menu.Target>
+                <Button variant="default" size="xs">
+                  Account
+                </Button>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Label>{me.email}</Menu.Label>
+                <Menu.Item component={Link} to={`/change-password?next=${encodeURIComponent(location.pathname)}`}>
+                  Change password
+                </Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
             <Button
               variant="default"
               size="xs"
@@ -66,6 +79,8 @@ export function Layout() {
             }
           />
           <NavLink component={Link} to="/projects" label="Projects" active={location.pathname.startsWith('/projects')} onClick={close} />
+          {me.role === 'admin' && <NavLink component={Link} to="/users" label="Users" active={location.pathname.startsWith('/users')} onClick={close} />}
+          {me.role === 'admin' && <NavLink component={Link} to="/audit" label="Audit log" active={location.pathname.startsWith('/audit')} onClick={close} />}
         </Stack>
       </AppShell.Navbar>
       <AppShell.Main bg="gray.0">

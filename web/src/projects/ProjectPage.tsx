@@ -40,6 +40,16 @@ export function ProjectPage() {
         <Button component={Link} to={`/projects/${p.id}/rules`} variant="light">
           Rules, dry run and history
         </Button>
+        {me.role === 'admin' && (
+          <Button component={Link} to={`/projects/${p.id}/keys`} variant="light">
+            API keys
+          </Button>
+        )}
+        {me.role === 'admin' && (
+          <Button component={Link} to={`/projects/${p.id}/webhooks`} variant="light">
+            Webhooks
+          </Button>
+        )}
       </Group>
       <SettingsForm key={p.updated_at} project={p} canChange={me.role === 'admin'} />
     </Stack>
