@@ -21,8 +21,9 @@ const AsyncGeneratorFunction = Object.getPrototypeOf(async function* () {}).cons
  * The same tools map with every `execute` asking Arbiter first (kind `tool`, the map key as the tool name, the input
  * as the tool's `inputSchema` validated it). On allow the original `execute` runs with the approved input: the
  * reviewer's edit when the approval was edited (validated by `inputSchema` like the model's; an edit it refuses fails
- * the call, which does not run), else the model's own. Tools without `execute` (answered by the client) are left as they are. The call's `abortSignal`
- * withdraws a pending review. A streaming tool (`async function*` execute) stays one.
+ * the call, which does not run), else the model's own. Tools without `execute` (answered by the client) are left as
+ * they are. The call's `abortSignal` withdraws a pending review. A streaming tool (`async function*` execute) stays
+ * one.
  */
 export function guardTools<TOOLS extends ToolSet>(arbiter: ArbiterClient, tools: TOOLS, options: GuardToolsOptions = {}): TOOLS {
   const guarded: Record<string, Tool> = {};
