@@ -14,6 +14,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,13 @@ class ArbiterServer:
         # Reachable by the `postgres` user, so that as root the embedded cluster stays in here.
         self.work.chmod(0o755)
         self.log_path = self.work / "arbiter.log"
+        # ARBITER_TEST_DATABASE_URL: a database made for this run (test/sdk/python.spec.ts clones one). DATABASE_URL: a
+        # fresh database is made on its server and dropped afterwards. Neither: the embedded PostgreSQL.
         self.database_url = os.environ.get("ARBITER_TEST_DATABASE_URL", "")
+        self.own_database: str | None = None
+        if not self.database_url and os.environ.get("DATABASE_URL"):
+            self.own_database = f"arbiter_pytest_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+            self.database_url = _admin_sql(os.environ["DATABASE_URL"], f'CREATE DATABASE "{self.own_database}"', self.own_database)
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
@@ -127,6 +134,25 @@ class ArbiterServer:
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.work, ignore_errors=True)
+        if self.own_database:
+            _admin_sql(os.environ["DATABASE_URL"], f'DROP DATABASE IF EXISTS "{self.own_database}" WITH (FORCE)', self.own_database)
+
+
+def _admin_sql(admin_url: str, sql: str, database: str) -> str:
+    """Runs one statement on DATABASE_URL's server (through node and the repository's pg: no Python driver needed);
+    returns the URL of ``database`` on that server."""
+    script = """
+      const pg = require('pg');
+      const [url, sql, name] = process.argv.slice(1);
+      const c = new pg.Client({ connectionString: url });
+      c.connect().then(() => c.query(sql)).then(() => c.end()).then(() => {
+        const u = new URL(url); u.pathname = '/' + name; console.log(u.toString());
+      }, (e) => { console.error(e.message); process.exit(1); });
+    """
+    done = subprocess.run(["node", "-e", script, admin_url, sql, database], cwd=REPO_ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{sql} on DATABASE_URL's server failed: {done.stderr.strip()}")
+    return done.stdout.strip()
 
 
 @dataclass
