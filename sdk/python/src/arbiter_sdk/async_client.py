@@ -7,6 +7,7 @@ import json
 import random
 import time
 import uuid
+from urllib.parse import urlsplit
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Literal
@@ -240,7 +241,6 @@ class AsyncArbiterClient:
             delay = self._next_delay()
             if not first.done():
                 # Not logged in yet: say why as soon as trying again cannot help or the retries are spent.
-                assert failure is not None
                 spent = failure.retry == "transport" and retries_left <= 0
                 if not failure.retry or spent or time.monotonic() + delay >= deadline:
                     first.set_exception(self._connect_error(failure))
@@ -249,7 +249,7 @@ class AsyncArbiterClient:
                 if failure.retry == "transport":
                     retries_left -= 1
                 last.append(failure)
-            elif failure is not None and failure.close_code in FINAL_CLOSE:
+            elif failure.close_code in FINAL_CLOSE:
                 said = f" ({failure.detail})" if failure.detail else ""
                 self._closed_for_good = FINAL_CLOSE[failure.close_code] + said
                 for event_id, waiting in list(self._in_flight.items()):
@@ -259,10 +259,10 @@ class AsyncArbiterClient:
                 return
             await asyncio.sleep(delay)
 
-    async def _connect_once(self) -> Failure | None:
-        """One connection: open, log in, serve frames until it closes. Returns why it ended (None: closed by us)."""
+    async def _connect_once(self) -> Failure:
+        """One connection: open, log in, serve frames until it closes. Returns why it ended."""
         self._opened += 1
-        host = display_url(self._url).split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)[0]
+        host = urlsplit(self._url).hostname or ""
         try:
             ws = await _ws_connect(
                 self._url,
