@@ -144,3 +144,13 @@ describe('inputTexts', () => {
     expect([...inputTexts([shared, shared], 100)!].sort()).toEqual(['k', 'v']);
   });
 });
+
+describe('one source for the hash', () => {
+  it('is the SDK’s own module: what the server writes into a verdict is what @arbiter-ai/sdk checks it against', async () => {
+    const sdk = await import('@arbiter-ai/sdk/canonical');
+    const root = await import('@arbiter-ai/sdk');
+    expect(canonicalJson).toBe(sdk.canonicalJson);
+    expect(eventInputSha256).toBe(sdk.eventInputSha256);
+    expect(root.eventInputSha256).toBe(sdk.eventInputSha256);
+  });
+});
