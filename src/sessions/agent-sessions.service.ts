@@ -3,7 +3,7 @@ import type { Prisma } from '../generated/prisma/client.js';
 import { AppError } from '../infra/errors/error-catalogue.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import { UUID_ID, decodeCursor, type Page, pageOf } from '../infra/http/pagination.js';
-import type { AgentEventView, AgentSessionView } from './dto/agent-session.dto.js';
+import type { AgentEventView, AgentSessionView, SessionInventoryView } from './dto/agent-session.dto.js';
 
 type SessionRow = Prisma.AgentSessionGetPayload<object>;
 
@@ -58,7 +58,7 @@ export class AgentSessionsService {
   }
 
   /** One session with its most recent events (newest last), each with its verdict and review. */
-  async get(id: string, eventLimit = 100): Promise<AgentSessionView & { events: AgentEventView[] }> {
+  async get(id: string, eventLimit = 100): Promise<AgentSessionView & { inventory: SessionInventoryView | null; events: AgentEventView[] }> {
     const session = await this.prisma.agentSession.findUnique({ where: { id } });
     if (!session) throw new AppError('not_found', 'session not found');
     const events = await this.prisma.agentEvent.findMany({
@@ -69,6 +69,8 @@ export class AgentSessionsService {
     });
     return {
       ...sessionView(session),
+      // Written only by SessionInventory, in this shape.
+      inventory: (session.inventory as SessionInventoryView | null) ?? null,
       events: events.reverse().map((e) => ({
         event_id: e.eventId,
         kind: e.kind,

@@ -32,9 +32,10 @@ import { LeaseRenewer } from './lease-renewer.js';
 import { TenantThrottle } from './tenant-throttle.js';
 import { ThrottleLog } from './throttle-log.js';
 import { applyMode } from './mode-decision.js';
-import { type AckFrame, type CancelFrame, CloseCode, type EventFrame, type LoginFrame, PROTOCOL_VERSION, type ServerFrame, type VerdictFrame, parseClientFrame } from './protocol.js';
+import { type AckFrame, type CancelFrame, CloseCode, type EventFrame, type InventoryFrame, type LoginFrame, PROTOCOL_VERSION, type ServerFrame, type VerdictFrame, parseClientFrame } from './protocol.js';
 import { sessionClaimedChannel, sessionOutboxChannelOf } from './session-events.js';
 import { SessionHooks } from './session-hooks.service.js';
+import { SessionInventory } from './session-inventory.js';
 import { SessionLeaseRepository } from './session-lease.repository.js';
 import { VerdictOutboxService } from './verdict-outbox.service.js';
 
@@ -99,6 +100,7 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
     private readonly recorder: EventRecorderRepository,
     private readonly outbox: VerdictOutboxService,
     private readonly cancellation: EventCancellation,
+    private readonly inventories: SessionInventory,
     private readonly notify: PgNotifyService,
     private readonly hooks: SessionHooks,
     private readonly adapterHost: HttpAdapterHost,
@@ -278,6 +280,7 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
     if (conn.state === 'awaiting_login') throw new FatalFrame(CloseCode.protocolError, 'protocol_error', 'the first frame must be login');
     if (frame.type === 'event') return this.event(conn, frame, receivedAt);
     if (frame.type === 'cancel') return this.cancel(conn, frame);
+    if (frame.type === 'inventory') return this.inventory(conn, frame);
     if (conn.state === 'live') this.ack(conn, frame);
   }
 
@@ -436,6 +439,12 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
 
   private async cancel(conn: AgentConnection, frame: CancelFrame): Promise<void> {
     const outcome = await this.cancellation.cancel({ ...conn.session!, apiKeyId: conn.principal!.apiKeyId }, frame);
+    if (outcome.kind === 'not_held') return this.lost(conn);
+    this.send(conn, outcome.frame);
+  }
+
+  private async inventory(conn: AgentConnection, frame: InventoryFrame): Promise<void> {
+    const outcome = await this.inventories.record(conn.session!, frame);
     if (outcome.kind === 'not_held') return this.lost(conn);
     this.send(conn, outcome.frame);
   }

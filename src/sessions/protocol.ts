@@ -63,7 +63,21 @@ export interface CancelFrame {
   reason?: string;
 }
 
-export type ClientFrame = LoginFrame | EventFrame | AckFrame | CancelFrame;
+/** Tools listed in one inventory, at most; a tool's description, at most (characters). */
+export const MAX_INVENTORY_TOOLS = 1000;
+export const MAX_TOOL_DESCRIPTION = 1000;
+
+/**
+ * 1.1: the tools the session can reach (the MCP gateway reports its server's `tools/list`), named as its events name
+ * them. Replaces the session's previous inventory.
+ */
+export interface InventoryFrame {
+  type: 'inventory';
+  server: { name: string; version?: string };
+  tools: Array<{ name: string; description?: string }>;
+}
+
+export type ClientFrame = LoginFrame | EventFrame | AckFrame | CancelFrame | InventoryFrame;
 
 export interface LoginOkFrame {
   type: 'login_ok';
@@ -119,7 +133,13 @@ export interface ErrorFrame {
   event_id?: string;
 }
 
-export type ServerFrame = LoginOkFrame | VerdictFrame | PendingFrame | CancelledFrame | ErrorFrame;
+/** The answer to an inventory: which of its tools the project's policy blocks whatever their input. */
+export interface InventoryOkFrame {
+  type: 'inventory_ok';
+  always_blocked: string[];
+}
+
+export type ServerFrame = LoginOkFrame | VerdictFrame | PendingFrame | CancelledFrame | InventoryOkFrame | ErrorFrame;
 
 /** The outcome of reading one frame: a frame, a fatal protocol error (close 4400), or a bad event (error frame). */
 export type ParseResult =
@@ -133,6 +153,9 @@ const LOGIN_FIELDS = new Set(['type', 'session_id', 'resume_token', 'api_key', '
 const EVENT_FIELDS = new Set(['type', 'event_id', 'kind', 'tool', 'input', 'agent_id']);
 const ACK_FIELDS = new Set(['type', 'event_id', 'status']);
 const CANCEL_FIELDS = new Set(['type', 'event_id', 'reason']);
+const INVENTORY_FIELDS = new Set(['type', 'server', 'tools']);
+const INVENTORY_SERVER_FIELDS = new Set(['name', 'version']);
+const INVENTORY_TOOL_FIELDS = new Set(['name', 'description']);
 
 function label(value: unknown, name: string, max = 200): string | undefined {
   if (typeof value !== 'string' || value.length < 1 || value.length > max || !PRINTABLE.test(value)) {
@@ -150,6 +173,30 @@ function optionalReason(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.length > MAX_CANCEL_REASON || /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value)) {
     return `reason must be a string of at most ${MAX_CANCEL_REASON} characters without control characters other than line breaks and tabs`;
+  }
+  return undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function inventoryProblem(f: Record<string, unknown>): string | undefined {
+  const extra = unknownField(f, INVENTORY_FIELDS);
+  if (extra) return extra;
+  if (!isObject(f.server)) return 'server must be an object';
+  const server = unknownField(f.server, INVENTORY_SERVER_FIELDS) ?? label(f.server.name, 'server.name') ?? optionalLabel(f.server.version, 'server.version');
+  if (server) return server;
+  if (!Array.isArray(f.tools) || f.tools.length > MAX_INVENTORY_TOOLS) return `tools must be an array of at most ${MAX_INVENTORY_TOOLS} tools`;
+  for (const tool of f.tools as unknown[]) {
+    if (!isObject(tool)) return 'each tool must be an object';
+    const problem =
+      unknownField(tool, INVENTORY_TOOL_FIELDS) ??
+      label(tool.name, 'tool name') ??
+      (tool.description === undefined || (typeof tool.description === 'string' && tool.description.length <= MAX_TOOL_DESCRIPTION && !tool.description.includes('\u0000'))
+        ? undefined
+        : `a tool's description must be a string of at most ${MAX_TOOL_DESCRIPTION} characters`);
+    if (problem) return problem;
   }
   return undefined;
 }
@@ -274,6 +321,10 @@ export function parseClientFrame(data: string): ParseResult {
       const problem = idProblem ?? unknownField(f, CANCEL_FIELDS) ?? optionalReason(f.reason);
       const eventId = idProblem ? undefined : (f.event_id as string);
       return problem ? { ok: false, fatal: false, message: `cancel: ${problem}`, eventId } : { ok: true, frame: f as unknown as CancelFrame };
+    }
+    case 'inventory': {
+      const problem = inventoryProblem(f);
+      return problem ? { ok: false, fatal: false, message: `inventory: ${problem}` } : { ok: true, frame: f as unknown as InventoryFrame };
     }
     default:
       return { ok: false, fatal: true, message: `unknown frame type ${JSON.stringify(String(f.type).slice(0, 50))}` };

@@ -8,13 +8,14 @@ import { AgentSessionsService } from './agent-sessions.service.js';
 import { EventCancellation } from './event-cancel.js';
 import { EventRecorderRepository } from './event-recorder.repository.js';
 import { SessionHooks } from './session-hooks.service.js';
+import { SessionInventory } from './session-inventory.js';
 import { SessionLeaseRepository } from './session-lease.repository.js';
 import { VerdictOutboxService } from './verdict-outbox.service.js';
 
 @Module({
   imports: [AuthModule, PoliciesModule],
   controllers: [AgentSessionsController],
-  providers: [AgentSessionsService, AgentGateway, AgentConnectionRegistry, SessionLeaseRepository, EventRecorderRepository, EventCancellation, VerdictOutboxService, SessionHooks],
+  providers: [AgentSessionsService, AgentGateway, AgentConnectionRegistry, SessionLeaseRepository, EventRecorderRepository, EventCancellation, VerdictOutboxService, SessionHooks, SessionInventory],
   exports: [VerdictOutboxService, SessionHooks, AgentConnectionRegistry],
 })
 export class SessionsModule {}

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eventInputSha256 } from './canonical.js';
 import { AgentConnection } from './connection.js';
 import { type WrapOptions, guardAction, wrapTool } from './guard.js';
+import { type Inventory, type InventoryAnswer, InventoryReport } from './inventory.js';
 import { PendingCalls } from './pending-calls.js';
 import type { AbortSignalLike, AgentAction, ConnectOptions, DecideOptions, Verdict } from './types.js';
 import { type SentAction, checkVerdict, fallbackVerdict } from './verdict-check.js';
@@ -26,6 +27,7 @@ declare global {
 export class ArbiterClient {
   private readonly connection: AgentConnection;
   private readonly calls = new PendingCalls();
+  private readonly inventory = new InventoryReport();
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(private readonly options: ConnectOptions) {
@@ -33,6 +35,7 @@ export class ArbiterClient {
       loggedIn: () => this.onLogin(),
       frame: (frame) => this.onFrame(frame),
       ended: (reason) => {
+        this.inventory.clear();
         for (const eventId of this.calls.eventIds()) this.settleWithFallback(eventId, 'client_error', reason);
       },
     });
@@ -114,6 +117,17 @@ export class ArbiterClient {
   }
 
   /**
+   * Reports the tools this session can reach (the MCP gateway does, from its server's `tools/list`); the session's
+   * page shows them. Resolves with the listed tools the project's policy always blocks, or null when the server does
+   * not speak 1.1, refused the frame, or did not answer within `timeoutMs` (default 5 s). Sent again after a reconnect
+   * until answered.
+   */
+  reportInventory(inventory: Inventory, options: { timeoutMs?: number } = {}): Promise<InventoryAnswer | null> {
+    if (this.connection.closedForGood || (this.connection.live && !this.connection.speaks11)) return Promise.resolve(null);
+    return this.inventory.report(inventory, options.timeoutMs ?? 5000, (frame) => this.connection.send(frame));
+  }
+
+  /**
    * Closes the connection. Calls still waiting resolve block (`client_error`) and are withdrawn; nothing of the client
    * is left to keep the process running.
    */
@@ -123,6 +137,7 @@ export class ArbiterClient {
     for (const eventId of this.calls.eventIds()) {
       this.giveUp(eventId, fallbackVerdict(this.calls.get(eventId)!.sent, 'client_error', 'client closed'), 'client_closed');
     }
+    this.inventory.clear();
     await this.connection.close();
   }
 
@@ -136,7 +151,9 @@ export class ArbiterClient {
     for (const frame of this.calls.frames()) this.connection.send(frame);
     if (this.connection.speaks11) {
       for (const [eventId, reason] of this.calls.unansweredCancels()) this.connection.send({ type: 'cancel', event_id: eventId, reason });
-    }
+      const inventory = this.inventory.unanswered();
+      if (inventory) this.connection.send(inventory);
+    } else this.inventory.clear();
   }
 
   private onFrame(frame: Record<string, unknown>): void {
@@ -152,6 +169,9 @@ export class ArbiterClient {
       case 'cancelled':
         if (eventId) this.calls.cancelAnswered(eventId);
         return;
+      case 'inventory_ok':
+        this.inventory.answer(frame);
+        return;
       case 'error':
         if (frame.code === 'internal' && this.connection.live) {
           // The server could not record an action just now; try the waiting ones again shortly. One retry for all the
@@ -162,6 +182,8 @@ export class ArbiterClient {
           }, 250);
         } else if (eventId && frame.code === 'validation_failed') {
           this.settleWithFallback(eventId, 'client_error', `refused: ${String(frame.message)}`);
+        } else if (!eventId && typeof frame.message === 'string' && frame.message.startsWith('inventory:')) {
+          this.inventory.clear();
         }
         return;
     }

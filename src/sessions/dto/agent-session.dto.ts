@@ -113,7 +113,36 @@ export class AgentEventView {
   review!: AgentEventReviewView | null;
 }
 
+export class SessionInventoryServerView {
+  @ApiProperty({ description: "The MCP server's name, as its initialize answer says" })
+  name!: string;
+  @ApiProperty({ type: String, nullable: true })
+  version!: string | null;
+}
+
+export class SessionInventoryToolView {
+  @ApiProperty({ description: 'As the events name it: the gateway\'s --name prefix, a dot, the MCP tool name', example: 'fs.write_file' })
+  name!: string;
+  @ApiProperty({ type: String, nullable: true })
+  description!: string | null;
+}
+
+export class SessionInventoryView {
+  @ApiProperty({ type: SessionInventoryServerView })
+  server!: SessionInventoryServerView;
+  @ApiProperty({ type: [SessionInventoryToolView] })
+  tools!: SessionInventoryToolView[];
+  @ApiProperty({ format: 'date-time' })
+  reported_at!: string;
+}
+
 export class AgentSessionDetailView extends AgentSessionView {
+  @ApiProperty({
+    type: SessionInventoryView,
+    nullable: true,
+    description: "The tools the session can reach, as its MCP gateway (arbiter-mcp) last reported its server's tools/list; null when none was reported",
+  })
+  inventory!: SessionInventoryView | null;
   @ApiProperty({ type: [AgentEventView], description: 'Its latest events (up to 100), oldest first' })
   events!: AgentEventView[];
 }

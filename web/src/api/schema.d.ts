@@ -723,6 +723,8 @@ export interface components {
              * @description The server-owned session id
              */
             id: string;
+            /** @description The tools the session can reach, as its MCP gateway (arbiter-mcp) last reported its server's tools/list; null when none was reported */
+            inventory: components["schemas"]["SessionInventoryView"] | null;
             /** Format: date-time */
             last_seen_at: string;
             /** Format: uuid */
@@ -1480,6 +1482,25 @@ export interface components {
             /** @enum {string|null} */
             timeout_decision: "allow" | "block" | null;
             tool: string | null;
+        };
+        SessionInventoryServerView: {
+            /** @description The MCP server's name, as its initialize answer says */
+            name: string;
+            version: string | null;
+        };
+        SessionInventoryToolView: {
+            description: string | null;
+            /**
+             * @description As the events name it: the gateway's --name prefix, a dot, the MCP tool name
+             * @example fs.write_file
+             */
+            name: string;
+        };
+        SessionInventoryView: {
+            /** Format: date-time */
+            reported_at: string;
+            server: components["schemas"]["SessionInventoryServerView"];
+            tools: components["schemas"]["SessionInventoryToolView"][];
         };
         ShareLinkPage: {
             items: components["schemas"]["ShareLinkView"][];
