@@ -2,7 +2,7 @@
 // `npm run build` and `npm start`: the Prisma client, then the TypeScript, each only when its inputs changed, so a
 // start on an unchanged tree is ready in seconds instead of spending ~20 s rebuilding the same files.
 //
-//   node scripts/build.mjs                  the client if needed, then sdk/typescript/dist/ and dist/
+//   node scripts/build.mjs                  the client if needed, then sdk/typescript/dist/, sdk/mcp/dist/ and dist/
 //   node scripts/build.mjs --client-only    the client if needed (npm run db:generate, npm test)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -44,4 +44,6 @@ if (process.argv.includes('--client-only')) process.exit(0);
 // whose types and code are that package's built files.
 const tsc = path.join(path.dirname(require.resolve('typescript/package.json')), 'bin', 'tsc');
 run(tsc, ['-b', 'sdk/typescript']);
+// The MCP gateway (arbiter-mcp) builds on the SDK's types, so after it.
+run(tsc, ['-b', 'sdk/mcp']);
 run(tsc, ['-b', 'tsconfig.build.json']);
