@@ -45,8 +45,9 @@ class ArbiterServer:
         # Reachable by the `postgres` user, so that as root the embedded cluster stays in here.
         self.work.chmod(0o755)
         self.log_path = self.work / "arbiter.log"
-        # ARBITER_TEST_DATABASE_URL: a database made for this run (test/sdk/python.spec.ts clones one). DATABASE_URL: a
-        # fresh database is made on its server and dropped afterwards. Neither: the embedded PostgreSQL.
+        # ARBITER_TEST_DATABASE_URL: a migrated database made for this run (test/sdk/python.spec.ts clones one).
+        # DATABASE_URL: a fresh database is made on its server, migrated, and dropped afterwards. Neither: the embedded
+        # PostgreSQL (the server migrates it).
         self.database_url = os.environ.get("ARBITER_TEST_DATABASE_URL", "")
         self.own_database: str | None = None
         if not self.database_url and os.environ.get("DATABASE_URL"):
@@ -60,7 +61,7 @@ class ArbiterServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        if self.database_url and self.starts == 0:
+        if self.own_database and self.starts == 0:
             migrate = subprocess.run(
                 ["node", "scripts/prisma.mjs", "migrate", "deploy"],
                 cwd=REPO_ROOT,
