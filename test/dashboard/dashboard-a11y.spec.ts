@@ -107,9 +107,20 @@ describe('dashboard accessibility', () => {
 
         await page.goto(`${world.instance.url}/reviews/${firstReview}`);
         await page.getByRole('article').getByText('rm -rf /srv/releases').waitFor();
-        await page.getByRole('table').getByText('git.pull').waitFor();
+        await page.getByRole('list', { name: 'Session transcript' }).getByText('git.pull').waitFor();
         await check('review page');
         await shot('review');
+
+        await page.goto(`${world.instance.url}/sessions`);
+        await page.getByRole('region', { name: 'Sessions list' }).getByRole('link', { name: 'deploy-run-481' }).click();
+        await page.getByRole('list', { name: 'Transcript' }).getByText('git.pull').waitFor();
+        await page.getByRole('button', { name: 'Create share link' }).waitFor();
+        await check('session page');
+        await shot('session');
+        await page.goBack();
+        await page.getByRole('region', { name: 'Sessions list' }).getByRole('link', { name: 'refund-batch-77' }).waitFor();
+        await check('sessions page');
+        await shot('sessions');
 
         await page.goto(`${world.instance.url}/change-password`);
         await page.getByLabel('Current password').waitFor();

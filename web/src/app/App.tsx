@@ -13,6 +13,8 @@ import { ReviewPage } from '../reviews/ReviewPage';
 import { ProjectPage } from '../projects/ProjectPage';
 import { ProjectsPage } from '../projects/ProjectsPage';
 import { RulesPage } from '../projects/RulesPage';
+import { SessionPage } from '../sessions/SessionPage';
+import { SessionsPage } from '../sessions/SessionsPage';
 import { UsersPage } from '../users/UsersPage';
 import { WebhooksPage } from '../webhooks/WebhooksPage';
 import { Layout } from './Layout';
@@ -60,6 +62,8 @@ export function App() {
                 <Route path="/projects/:id/webhooks" element={<WebhooksPage />} />
                 <Route path="/users" element={<UsersPage />} />
                 <Route path="/audit" element={<AuditPage />} />
+                <Route path="/sessions" element={<SessionsPage />} />
+                <Route path="/sessions/:id" element={<SessionPage />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Route>
             </Route>

@@ -79,6 +79,7 @@ export function Layout() {
             }
           />
           <NavLink component={Link} to="/projects" label="Projects" active={location.pathname.startsWith('/projects')} onClick={close} />
+          <NavLink component={Link} to="/sessions" label="Sessions" active={location.pathname.startsWith('/sessions')} onClick={close} />
           {me.role === 'admin' && <NavLink component={Link} to="/users" label="Users" active={location.pathname.startsWith('/users')} onClick={close} />}
           {me.role === 'admin' && <NavLink component={Link} to="/audit" label="Audit log" active={location.pathname.startsWith('/audit')} onClick={close} />}
         </Stack>

@@ -1,10 +1,12 @@
-import { Alert, Button, Group, Kbd, Loader, Paper, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Group, Kbd, Loader, Paper, Stack, Switch, Text, Title } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import { useNavigate, useOutletContext } from 'react-router';
 import type { Me } from '../auth/session';
 import { canDecide, useReviewActions } from './actions';
+import { BulkBar } from './BulkBar';
 import { KeyboardHelp } from './KeyboardHelp';
 import { ReviewCard } from './ReviewCard';
+import { setNotifications, useNotifications } from './notifications';
 import { usePendingReviews, useProjectNames } from './reviews';
 import { SettledLog } from './SettledLog';
 
@@ -23,6 +25,9 @@ export function InboxPage() {
   const navigate = useNavigate();
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [help, setHelp] = useState(false);
+  const [picked, setPicked] = useState<Set<string>>(new Set());
+  const [bulkDialog, setBulkDialog] = useState(false);
+  const notifications = useNotifications();
   const cards = useRef(new Map<string, HTMLElement>());
   const reviews = pending.data ?? [];
   const decide = canDecide(me);
@@ -55,7 +60,7 @@ export function InboxPage() {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || typing(e.target) || actions.dialogOpen || help) return;
+      if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || typing(e.target) || actions.dialogOpen || bulkDialog || help) return;
       const key = e.key;
       if (key === '?') setHelp(true);
       else if (key === 'j') select(index + 1);
@@ -64,6 +69,7 @@ export function InboxPage() {
       else if (key === 'Enter' && (e.target as HTMLElement | null)?.tagName === 'ARTICLE') navigate(`/reviews/${selected.id}`);
       else if (!decide) return;
       else if (key === 'a') actions.approve(selected);
+      else if (key === 'e' && actions.allowsEdits(selected)) actions.edit(selected);
       else if (key === 'd') actions.deny(selected);
       else if (key === 'x') actions.extend(selected);
       else return;
@@ -82,11 +88,23 @@ export function InboxPage() {
             {pending.isSuccess ? (reviews.length === 0 ? 'Nothing waits for a decision.' : `${reviews.length} pending, soonest to expire first.`) : ' '}
           </Text>
         </Stack>
-        <Button variant="default" size="xs" onClick={() => setHelp(true)} visibleFrom="sm">
-          Keyboard shortcuts <Kbd ml={6}>?</Kbd>
-        </Button>
+        <Group gap="md">
+          {notifications.supported && (
+            <Switch
+              label="Notify me when the tab is hidden"
+              checked={notifications.on}
+              disabled={notifications.denied}
+              description={notifications.denied ? 'Blocked in this browser’s settings' : undefined}
+              onChange={(e) => void setNotifications(e.currentTarget.checked)}
+            />
+          )}
+          <Button variant="default" size="xs" onClick={() => setHelp(true)} visibleFrom="sm">
+            Keyboard shortcuts <Kbd ml={6}>?</Kbd>
+          </Button>
+        </Group>
       </Group>
       <SettledLog />
+      {decide && <BulkBar me={me} reviews={reviews} picked={picked} onPick={setPicked} onDialog={setBulkDialog} />}
       {pending.isPending && <Loader aria-label="Loading reviews" />}
       {pending.isError && (
         <Alert color="red" variant="outline" role="alert" title="Could not load the reviews">
@@ -114,7 +132,15 @@ export function InboxPage() {
             selected={review.id === selected?.id}
             canDecide={decide}
             busy={actions.busy(review)}
+            picked={picked.has(review.id)}
+            onPick={(on) => {
+              const next = new Set(picked);
+              if (on) next.add(review.id);
+              else next.delete(review.id);
+              setPicked(next);
+            }}
             onApprove={() => actions.approve(review)}
+            onEdit={() => actions.edit(review)}
             onDeny={() => actions.deny(review)}
             onExtend={() => actions.extend(review)}
             onFocus={() => setSelectedId(review.id)}

@@ -4,6 +4,7 @@ export const SHORTCUTS: [string, string][] = [
   ['j', 'Next review'],
   ['k', 'Previous review'],
   ['a', 'Approve the selected review'],
+  ['e', 'Edit the input, then approve (where the project allows edits)'],
   ['d', 'Deny the selected review (asks for a reason)'],
   ['x', 'Extend the selected review by 5 minutes'],
   ['Enter', 'Open the selected review on its own page'],

@@ -1,7 +1,7 @@
-import { Anchor, Badge, Button, Group, Loader, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Checkbox, Group, Loader, Paper, Stack, Text, Title } from '@mantine/core';
 import { forwardRef, useId } from 'react';
 import { Link } from 'react-router';
-import { type Review, type ReviewDetail, EXTEND_SECONDS, useReviewDetail } from './reviews';
+import { type Review, EXTEND_SECONDS, useReviewDetail } from './reviews';
 import { JsonBlock } from './JsonBlock';
 import { formatAgo, formatLeft, useNow } from './time';
 
@@ -11,19 +11,21 @@ interface Props {
   selected?: boolean;
   canDecide: boolean;
   busy?: boolean;
-  /** The review page shows the session's recent events too. */
-  withHistory?: boolean;
+  /** In the inbox, a card can be picked for a bulk decision. */
+  picked?: boolean;
+  onPick?(picked: boolean): void;
   onApprove(): void;
+  onEdit?(): void;
   onDeny(): void;
   onExtend(): void;
   onFocus?(): void;
 }
 
-const STATUS_COLOR: Record<string, string> = { pending: 'indigo.8', approved: 'teal.9', denied: 'red.9', expired: 'gray.8' };
+const STATUS_COLOR: Record<string, string> = { pending: 'indigo.8', approved: 'teal.9', denied: 'red.9', expired: 'gray.8', withdrawn: 'gray.8' };
 
 /** One review: what the agent wants to do, why it was held, how long is left, and the decision buttons. */
 export const ReviewCard = forwardRef<HTMLElement, Props>(function ReviewCard(props, ref) {
-  const { review, projectName, selected, canDecide, busy, withHistory, onApprove, onDeny, onExtend, onFocus } = props;
+  const { review, projectName, selected, canDecide, busy, picked, onPick, onApprove, onEdit, onDeny, onExtend, onFocus } = props;
   const detail = useReviewDetail(review.id);
   const now = useNow();
   const titleId = useId();
@@ -48,6 +50,10 @@ export const ReviewCard = forwardRef<HTMLElement, Props>(function ReviewCard(pro
     >
       <Stack gap="sm">
         <Group justify="space-between" align="flex-start" wrap="wrap" gap="xs">
+          <Group gap="sm" align="flex-start" wrap="nowrap" style={{ minWidth: 0 }}>
+          {onPick && pending && canDecide && (
+            <Checkbox mt={6} aria-label={`Select ${review.tool ?? review.kind} (session ${review.session_external_id}) for a bulk decision`} checked={!!picked} onChange={(e) => onPick(e.currentTarget.checked)} onClick={(e) => e.stopPropagation()} />
+          )}
           <Stack gap={2} style={{ minWidth: 0 }}>
             <Title order={2} size="h4" id={titleId} style={{ overflowWrap: 'anywhere' }}>
               <Anchor component={Link} to={`/reviews/${review.id}`} c="dark.9" underline="hover" ff="monospace" fw={700}>
@@ -65,6 +71,7 @@ export const ReviewCard = forwardRef<HTMLElement, Props>(function ReviewCard(pro
               · held {formatAgo(review.created_at, now)}
             </Text>
           </Stack>
+          </Group>
           <Group gap="xs">
             {d && (
               <Badge variant="outline" color={d.agent_connected ? 'teal.9' : 'gray.8'}>
@@ -102,6 +109,11 @@ export const ReviewCard = forwardRef<HTMLElement, Props>(function ReviewCard(pro
             <Button color="teal.9" onClick={onApprove} disabled={busy}>
               Approve
             </Button>
+            {onEdit && (d?.allow_edits ?? review.allow_edits) && (
+              <Button variant="outline" color="teal.9" onClick={onEdit} disabled={busy} title="Change the input, then approve it">
+                Edit & approve
+              </Button>
+            )}
             <Button color="red.9" onClick={onDeny} disabled={busy}>
               Deny
             </Button>
@@ -111,8 +123,6 @@ export const ReviewCard = forwardRef<HTMLElement, Props>(function ReviewCard(pro
           </Group>
         )}
         {pending && !canDecide && <Text size="sm">Viewers can look but not decide.</Text>}
-
-        {withHistory && d && <History events={d.recent_events} />}
       </Stack>
     </Paper>
   );
@@ -124,46 +134,18 @@ function RuleSummary({ rule }: { rule: Record<string, unknown> }) {
 }
 
 function Outcome({ review }: { review: Review }) {
+  if (review.status === 'withdrawn') return <Text size="sm">The agent withdrew this action: no verdict was sent.</Text>;
   if (!review.verdict) return null;
-  return (
-    <Text size="sm">
-      Verdict <b>{review.verdict.decision}</b> from {review.verdict.source === 'timeout' ? 'the timeout' : 'a reviewer'}
-      {review.decided_at ? ` at ${new Date(review.decided_at).toLocaleString()}` : ''}
-      {review.note ? `: “${review.note}”` : ''}
-    </Text>
-  );
-}
-
-function History({ events }: { events: ReviewDetail['recent_events'] }) {
-  if (events.length === 0) return <Text size="sm">No earlier events in this session.</Text>;
+  const edited = review.edited ? review.edited_input : null;
   return (
     <Stack gap={4}>
-      <Title order={3} size="h5">
-        Earlier in this session
-      </Title>
-      {/* Scrolls sideways on a phone: focusable and named, so a keyboard can scroll it too. */}
-      <Table.ScrollContainer minWidth={420} type="native" tabIndex={0} role="region" aria-label="Earlier events in this session">
-        <Table striped withTableBorder fz="sm">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>When</Table.Th>
-              <Table.Th>Tool</Table.Th>
-              <Table.Th>Rules said</Table.Th>
-              <Table.Th>Verdict</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {events.map((e) => (
-              <Table.Tr key={e.event_id}>
-                <Table.Td>{new Date(e.created_at).toLocaleTimeString()}</Table.Td>
-                <Table.Td>{e.tool ?? e.kind}</Table.Td>
-                <Table.Td>{e.rule_action}</Table.Td>
-                <Table.Td>{e.decision ? `${e.decision} (${e.source})` : 'waiting'}</Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+      <Text size="sm">
+        Verdict <b>{review.verdict.decision}</b> from {review.verdict.source === 'timeout' ? 'the timeout' : 'a reviewer'}
+        {review.edited ? ' with an edited input' : ''}
+        {review.decided_at ? ` at ${new Date(review.decided_at).toLocaleString()}` : ''}
+        {review.note ? `: “${review.note}”` : ''}
+      </Text>
+      {review.edited && <JsonBlock value={edited} label="The input as the reviewer edited it" />}
     </Stack>
   );
 }

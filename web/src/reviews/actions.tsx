@@ -1,12 +1,17 @@
 import { Button, Group, Modal, Stack, Text, Textarea } from '@mantine/core';
 import { type FormEvent, type ReactNode, useState } from 'react';
 import type { Me } from '../auth/session';
-import { type Review, reviewName, useDecide, useExtend } from './reviews';
+import { EditApproveDialog } from './EditApproveDialog';
+import { useQueryClient } from '@tanstack/react-query';
+import { type Review, type ReviewDetail, detailKey, reviewName, useDecide, useExtend } from './reviews';
 
 export interface ReviewActions {
   approve(review: Review): void;
   deny(review: Review): void;
   extend(review: Review): void;
+  /** Edit & approve: opens the JSON editor (only where the project allows edits). */
+  edit(review: Review): void;
+  allowsEdits(review: Review): boolean;
   busy(review: Review): boolean;
   /** A dialog is open: page shortcuts stay off. */
   dialogOpen: boolean;
@@ -19,6 +24,10 @@ export function useReviewActions(me: Me): ReviewActions {
   const extend = useExtend();
   const [denying, setDenying] = useState<Review | null>(null);
   const [reason, setReason] = useState('');
+  const [editing, setEditing] = useState<Review | null>(null);
+  const client = useQueryClient();
+  // A review that came by the feed does not carry its project's allow_edits; its detail (each card loads it) does.
+  const allowsEdits = (review: Review) => review.allow_edits || client.getQueryData<ReviewDetail>(detailKey(review.id))?.allow_edits === true;
 
   const submitDeny = (e: FormEvent) => {
     e.preventDefault();
@@ -29,6 +38,15 @@ export function useReviewActions(me: Me): ReviewActions {
   };
 
   const dialogs = (
+    <>
+    <EditApproveDialog
+      review={editing}
+      onClose={() => setEditing(null)}
+      onSubmit={(input, note) => {
+        if (editing) decide.mutate({ review: editing, decision: 'approve', input, note });
+        setEditing(null);
+      }}
+    />
     <Modal opened={denying !== null} onClose={() => setDenying(null)} title={<Text fw={700}>Deny {denying ? reviewName(denying) : ''}</Text>} centered closeButtonProps={{ 'aria-label': 'Close' }}>
       <form onSubmit={submitDeny}>
         <Stack>
@@ -57,6 +75,7 @@ export function useReviewActions(me: Me): ReviewActions {
         </Stack>
       </form>
     </Modal>
+    </>
   );
 
   return {
@@ -66,8 +85,10 @@ export function useReviewActions(me: Me): ReviewActions {
       setDenying(review);
     },
     extend: (review) => extend.mutate(review),
+    edit: (review) => allowsEdits(review) && setEditing(review),
+    allowsEdits,
     busy: (review) => (decide.isPending && decide.variables?.review.id === review.id) || (extend.isPending && extend.variables?.id === review.id),
-    dialogOpen: denying !== null,
+    dialogOpen: denying !== null || editing !== null,
     dialogs,
   };
 }

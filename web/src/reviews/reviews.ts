@@ -3,12 +3,13 @@ import { useCallback, useSyncExternalStore } from 'react';
 import { type Schemas, ApiError, api, unwrap } from '../api/client';
 import type { Me } from '../auth/session';
 import { type StreamEvent, useStream } from '../stream/stream';
+import { notifyNewReview } from './notifications';
 
 export type Review = Schemas['ReviewView'];
 export type ReviewDetail = Schemas['ReviewDetailView'];
 
 const pendingKey = ['reviews', 'pending'] as const;
-const detailKey = (id: string) => ['reviews', 'detail', id] as const;
+export const detailKey = (id: string) => ['reviews', 'detail', id] as const;
 
 /** Every pending review, soonest to expire first. */
 export function usePendingReviews() {
@@ -54,7 +55,7 @@ export function useProjectNames() {
 }
 
 /** Who decided: people by id. Only admins may list users; others see "another reviewer". */
-function useUserNames(me: Me) {
+export function useUserNames(me: Me) {
   return useQuery({
     queryKey: ['users', 'names'],
     enabled: me.role === 'admin',
@@ -123,6 +124,8 @@ interface ReviewPayload {
   note: string | null;
   decision: string | null;
   source: string | null;
+  /** review.withdrawn: why the agent withdrew it, when it said. */
+  withdrawn_reason?: string | null;
 }
 
 function fromPayload(p: ReviewPayload, previous?: Review): Review {
@@ -143,18 +146,24 @@ function fromPayload(p: ReviewPayload, previous?: Review): Review {
     decided_by: p.decided_by,
     decided_at: p.decided_at,
     note: p.note,
+    withdrawn_reason: p.withdrawn_reason ?? previous?.withdrawn_reason ?? null,
+    // The feed carries neither the project's setting nor an edit: the card's detail query has them.
+    allow_edits: previous?.allow_edits ?? false,
+    edited: previous?.edited ?? false,
+    edited_input: previous?.edited_input ?? null,
+    edited_input_sha256: previous?.edited_input_sha256 ?? null,
     verdict: p.decision && p.source ? { decision: p.decision as 'allow' | 'block', source: p.source as 'review' | 'timeout', reason: previous?.verdict?.reason ?? '' } : null,
   };
 }
 
-function removePending(client: QueryClient, id: string): Review | undefined {
+export function removePending(client: QueryClient, id: string): Review | undefined {
   const list = client.getQueryData<Review[]>(pendingKey);
   const found = list?.find((r) => r.id === id);
   if (found) client.setQueryData<Review[]>(pendingKey, list!.filter((r) => r.id !== id));
   return found;
 }
 
-function patchDetail(client: QueryClient, id: string, review: Review) {
+export function patchDetail(client: QueryClient, id: string, review: Review) {
   client.setQueryData<ReviewDetail>(detailKey(id), (old) => (old ? { ...old, ...review, input_sha256: old.input_sha256 } : old));
 }
 
@@ -165,6 +174,10 @@ export function reviewName(r: { tool: string | null; kind: string; session_exter
 
 /** How a decided or expired review was settled, in words. */
 export function settledText(r: Review, people: { me: Me; names?: Map<string, string> }): string {
+  if (r.status === 'withdrawn') {
+    const why = r.withdrawn_reason;
+    return `${reviewName(r)} was withdrawn by the agent${why ? ` (${why})` : ''}: it no longer waits, and no verdict is sent.`;
+  }
   if (r.status === 'expired') return `${reviewName(r)} expired: nobody decided in time, the agent got ${r.verdict?.decision ?? r.timeout_decision}.`;
   const who = !r.decided_by ? 'someone' : r.decided_by === people.me.id ? 'you' : (people.names?.get(r.decided_by) ?? 'another reviewer');
   const verb = r.status === 'approved' ? 'approved' : 'denied';
@@ -172,7 +185,7 @@ export function settledText(r: Review, people: { me: Me; names?: Map<string, str
 }
 
 /**
- * Keeps the review caches in step with /api/stream: new reviews join the inbox, decided and expired ones leave it
+ * Keeps the review caches in step with /api/stream: new reviews join the inbox, decided, expired and withdrawn ones leave it
  * saying who or what settled them, extensions move deadlines, and agents' connections update their cards.
  */
 export function useReviewFeed(me: Me) {
@@ -187,10 +200,12 @@ export function useReviewFeed(me: Me) {
           const list = client.getQueryData<Review[]>(pendingKey);
           if (!list) void client.invalidateQueries({ queryKey: pendingKey });
           else if (!list.some((r) => r.id === review.id)) client.setQueryData(pendingKey, sortByTimeLeft([...list, review]));
+          notifyNewReview(review);
           break;
         }
         case 'review.decided':
-        case 'review.expired': {
+        case 'review.expired':
+        case 'review.withdrawn': {
           const payload = event.data as unknown as ReviewPayload;
           const previous = removePending(client, payload.review_id);
           const review = fromPayload(payload, previous);
@@ -230,8 +245,14 @@ export function useReviewFeed(me: Me) {
 export function useDecide(me: Me) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: ({ review, decision, note }: { review: Review; decision: 'approve' | 'deny'; note?: string }) =>
-      unwrap(api.POST('/api/reviews/{id}/decision', { params: { path: { id: review.id } }, body: { decision, ...(note ? { note } : {}) } })),
+    mutationFn: ({ review, decision, note, input }: { review: Review; decision: 'approve' | 'deny'; note?: string; input?: unknown }) =>
+      unwrap(
+        api.POST('/api/reviews/{id}/decision', {
+          params: { path: { id: review.id } },
+          // `input` (edit-then-approve) is sent only when the reviewer edited it; `undefined` means the agent's own.
+          body: { decision, ...(note ? { note } : {}), ...(input !== undefined ? { input: input as Schemas['DecideReviewDto']['input'] } : {}) },
+        }),
+      ),
     onSuccess: (result) => {
       removePending(client, result.review.id);
       patchDetail(client, result.review.id, result.review);

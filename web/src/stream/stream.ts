@@ -9,7 +9,7 @@ export interface StreamEvent<T = Record<string, unknown>> {
   data: T;
 }
 
-const TYPES = ['review.created', 'review.decided', 'review.expired', 'review.extended', 'session.connected', 'session.disconnected', 'stream.reset'] as const;
+const TYPES = ['review.created', 'review.decided', 'review.expired', 'review.extended', 'review.withdrawn', 'session.connected', 'session.disconnected', 'stream.reset'] as const;
 
 type Listener = (event: StreamEvent) => void;
 type Status = 'connecting' | 'live' | 'down';
