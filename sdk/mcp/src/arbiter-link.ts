@@ -56,7 +56,9 @@ export class ArbiterLink {
 
   /** Null when not connected or the server does not take inventories. */
   async reportInventory(inventory: Inventory): Promise<InventoryAnswer | null> {
-    return this.client ? this.client.reportInventory(inventory) : null;
+    // The agent often lists tools right after starting, before the first login: wait for it as a call would.
+    const client = await this.ready(new AbortController().signal);
+    return client ? client.reportInventory(inventory) : null;
   }
 
   get connected(): boolean {
