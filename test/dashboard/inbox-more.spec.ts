@@ -132,7 +132,7 @@ describe('dashboard inbox: edits, withdrawals, bulk, two reviewers', () => {
     const { verdict, reviewId } = await heldCall('two-reviewers', 'rm -rf /srv/two-reviewers');
     const watched = reviewCard(watcher, 'rm -rf /srv/two-reviewers');
     await watched.waitFor();
-    await reviewCard(decider, 'rm -rf /srv/two-reviewers').getByRole('button', { name: 'Approve' }).click();
+    await reviewCard(decider, 'rm -rf /srv/two-reviewers').getByRole('button', { name: 'Approve', exact: true }).click();
     expect(await verdict).toMatchObject({ decision: 'allow', source: 'review', review_id: reviewId });
     await watched.waitFor({ state: 'detached' });
     await watcher.getByRole('log', { name: 'Recently settled' }).getByText(`shell.exec (session two-reviewers) was approved by ${world.reviewer.email}.`).waitFor();

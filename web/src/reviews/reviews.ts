@@ -33,7 +33,8 @@ function sortByTimeLeft(reviews: Review[]): Review[] {
 }
 
 export function useReviewDetail(id: string) {
-  return useQuery({ queryKey: detailKey(id), queryFn: () => unwrap(api.GET('/api/reviews/{id}', { params: { path: { id } } })) });
+  // '' is "no review" (a closed dialog): GET /api/reviews/ would be the list.
+  return useQuery({ queryKey: detailKey(id), enabled: id !== '', queryFn: () => unwrap(api.GET('/api/reviews/{id}', { params: { path: { id } } })) });
 }
 
 /** Project names by id, for the cards (the feed and the review carry only the id). */
