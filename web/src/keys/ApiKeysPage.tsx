@@ -85,11 +85,11 @@ function ApiKeys({ projectId }: { projectId: string }) {
                     <Table.Td>{key.revoked_at ? '—' : key.live_connections}</Table.Td>
                     <Table.Td>
                       {key.revoked_at ? (
-                        <Badge color="gray.7" variant="outline" title={key.revoked_at}>
+                        <Badge color="gray.7" variant="outline" c="dark.8" title={key.revoked_at}>
                           Revoked
                         </Badge>
                       ) : (
-                        <Button size="xs" color="red.8" variant="light" onClick={() => setRevoking(key)} aria-label={`Revoke ${key.name}`}>
+                        <Button size="xs" color="red.9" variant="outline" onClick={() => setRevoking(key)} aria-label={`Revoke ${key.name}`}>
                           Revoke
                         </Button>
                       )}
@@ -142,7 +142,7 @@ function CreateKeyForm({ projectId, onCreated }: { projectId: string; onCreated:
 function RevokeDialog({ projectId, apiKey, onClose }: { projectId: string; apiKey: ApiKey | null; onClose: () => void }) {
   const revoke = useRevokeApiKey(projectId);
   return (
-    <Modal opened={apiKey !== null} onClose={onClose} title={`Revoke ${apiKey?.name ?? 'the key'}?`}>
+    <Modal opened={apiKey !== null} onClose={onClose} title={`Revoke ${apiKey?.name ?? 'the key'}?`} closeButtonProps={{ 'aria-label': 'Close' }}>
       <Stack gap="sm">
         <Text size="sm">
           Every agent using <code>arb_{apiKey?.prefix}_…</code> is disconnected at once, on every instance, and the key is refused from now on. This cannot be undone.
@@ -156,7 +156,7 @@ function RevokeDialog({ projectId, apiKey, onClose }: { projectId: string; apiKe
           <Button variant="default" onClick={onClose}>
             Cancel
           </Button>
-          <Button color="red.8" loading={revoke.isPending} onClick={() => apiKey && revoke.mutate(apiKey.id, { onSuccess: onClose })}>
+          <Button color="red.9" loading={revoke.isPending} onClick={() => apiKey && revoke.mutate(apiKey.id, { onSuccess: onClose })}>
             Revoke key
           </Button>
         </Group>

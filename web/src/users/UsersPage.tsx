@@ -99,16 +99,16 @@ function UserRow({ user, isMe, onChange, busy }: { user: User; isMe: boolean; on
       <Table.Td>
         <Group gap={4}>
           {user.disabled ? (
-            <Badge color="gray.7" variant="outline">
+            <Badge color="gray.7" variant="outline" c="dark.8">
               Disabled
             </Badge>
           ) : (
-            <Badge color="teal.9" variant="outline">
+            <Badge color="teal.9" variant="outline" c="dark.8">
               Active
             </Badge>
           )}
           {user.must_change_password && (
-            <Badge color="orange.9" variant="outline">
+            <Badge color="orange.9" variant="outline" c="dark.8">
               Must change password
             </Badge>
           )}
@@ -116,7 +116,7 @@ function UserRow({ user, isMe, onChange, busy }: { user: User; isMe: boolean; on
       </Table.Td>
       <Table.Td>{new Date(user.created_at).toLocaleString()}</Table.Td>
       <Table.Td>
-        <Button size="xs" variant="light" color={user.disabled ? 'teal.8' : 'red.8'} loading={busy} onClick={() => onChange({ disabled: !user.disabled })} aria-label={`${user.disabled ? 'Enable' : 'Disable'} ${user.email}`}>
+        <Button size="xs" variant="outline" color={user.disabled ? 'teal.9' : 'red.9'} loading={busy} onClick={() => onChange({ disabled: !user.disabled })} aria-label={`${user.disabled ? 'Enable' : 'Disable'} ${user.email}`}>
           {user.disabled ? 'Enable' : 'Disable'}
         </Button>
       </Table.Td>

@@ -51,7 +51,7 @@ export function DeliveryLog({ projectId, webhookId, url }: { projectId: string; 
                 <Table.Tr key={d.id}>
                   <Table.Td>{d.event_type}</Table.Td>
                   <Table.Td>
-                    <Badge variant="outline" color={STATUS_COLOR[d.status]}>
+                    <Badge variant="outline" color={STATUS_COLOR[d.status]} c="dark.8">
                       {d.status}
                     </Badge>
                   </Table.Td>

@@ -56,7 +56,7 @@ function Webhooks({ projectId }: { projectId: string }) {
                 {hook.events.join(', ')} · added {new Date(hook.created_at).toLocaleString()}
               </Text>
             </Stack>
-            <Button size="xs" color="red.8" variant="light" onClick={() => setRemoving(hook)} aria-label={`Delete the webhook ${hook.url}`}>
+            <Button size="xs" color="red.9" variant="outline" onClick={() => setRemoving(hook)} aria-label={`Delete the webhook ${hook.url}`}>
               Delete
             </Button>
           </Group>
@@ -120,7 +120,7 @@ function CreateWebhookForm({ projectId, onCreated }: { projectId: string; onCrea
 function DeleteDialog({ projectId, hook, onClose }: { projectId: string; hook: Webhook | null; onClose: () => void }) {
   const remove = useDeleteWebhook(projectId);
   return (
-    <Modal opened={hook !== null} onClose={onClose} title="Delete this webhook?">
+    <Modal opened={hook !== null} onClose={onClose} title="Delete this webhook?" closeButtonProps={{ 'aria-label': 'Close' }}>
       <Stack gap="sm">
         <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
           {hook?.url} will get no more calls, and its queued deliveries are dropped.
@@ -134,7 +134,7 @@ function DeleteDialog({ projectId, hook, onClose }: { projectId: string; hook: W
           <Button variant="default" onClick={onClose}>
             Cancel
           </Button>
-          <Button color="red.8" loading={remove.isPending} onClick={() => hook && remove.mutate(hook.id, { onSuccess: onClose })}>
+          <Button color="red.9" loading={remove.isPending} onClick={() => hook && remove.mutate(hook.id, { onSuccess: onClose })}>
             Delete webhook
           </Button>
         </Group>
