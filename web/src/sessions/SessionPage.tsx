@@ -8,6 +8,7 @@ import { useProjectNames } from '../reviews/reviews';
 import { SharesPanel } from '../shares/SharesPanel';
 import { useSessionDetail, useSessionFeed, useSessionReviews } from './sessions';
 import { Timeline } from './Timeline';
+import { ToolInventory } from './ToolInventory';
 
 /** One session's transcript, growing while the agent works, and its share links. */
 export function SessionPage() {
@@ -67,6 +68,7 @@ export function SessionPage() {
             </Text>
             <Timeline events={session.events} reviews={reviews.data} me={me} />
           </Stack>
+          <ToolInventory inventory={session.inventory} />
           <SharesPanel sessionId={session.id} me={me} redactKeys={project.data?.redact_keys} />
         </>
       )}
