@@ -6,7 +6,7 @@
  * or what the open-files limit allows), BENCH_LOGIN_WORKERS (default 2), BENCH_NODE_ARGS (extra node flags for the
  * Arbiter processes, e.g. --cpu-prof), BENCH_LOGIN_SECONDS (time allowed for figure 4's logins, default 90),
  * BENCH_FIGURES (which figures to run, e.g. 2,3; all by default), BENCH_HOSTILE (hostile sockets of each kind for
- * figure 6, default 4), BENCH_HOSTILE_KINDS (which: max_size,max_nesting,regex), DATABASE_URL (use that server instead of an embedded one).
+ * figure 6, default 4), BENCH_HOSTILE_KINDS (which: max_size,max_nesting,regex), BENCH_MCP_CALLS (figure 7, default 500), DATABASE_URL (use that server instead of an embedded one).
  */
 import { execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { closePool } from '../src/infra/database/close-pool.js';
 import { RawAgent, closedLoop, connectAgents, sequential } from './lib/agent.js';
 import { type BenchDatabase, createBenchDatabase } from './lib/database.js';
 import type { HostileKind } from './lib/hostile.js';
+import { measureMcpGateway } from './mcp-gateway.js';
 import { BENCH_ADMIN, type Child, HttpError, api, closeTimedRequests, startArbiter, startFloorServer, timedRequest } from './lib/processes.js';
 import { cpuSeconds, nowMs, quantile, rssBytes, sleep, summary } from './lib/stats.js';
 
@@ -30,7 +31,7 @@ const VIEWERS = 32;
 const LOGIN_WORKERS = int('BENCH_LOGIN_WORKERS', 2);
 const LOGIN_SECONDS = int('BENCH_LOGIN_SECONDS', 90);
 /** Which figures to run (BENCH_FIGURES=2,3), all by default; 1 and 5 come from the same run. */
-const FIGURES = new Set((process.env.BENCH_FIGURES ?? '1,2,3,4,5,6').split(',').map((f) => f.trim()));
+const FIGURES = new Set((process.env.BENCH_FIGURES ?? '1,2,3,4,5,6,7').split(',').map((f) => f.trim()));
 const HOSTILE = int('BENCH_HOSTILE', 4);
 const HOSTILE_KINDS = (process.env.BENCH_HOSTILE_KINDS ?? 'max_size,max_nesting,regex').split(',').map((k) => k.trim()) as HostileKind[];
 /** Well-behaved agents whose verdict p99 figure 6 compares with and without hostile neighbours. */
@@ -443,6 +444,16 @@ async function figure6(db: BenchDatabase, dataDir: string): Promise<void> {
   }
 }
 
+async function figure7(a: Child, token: string): Promise<void> {
+  const { key } = await projectWithKey(a.url, token, 'block', [{ kind: 'tool', tool: 'fx.*', action: 'allow' }]);
+  const m = await measureMcpGateway(a.url, key, int('BENCH_MCP_CALLS', 500));
+  const note = `${m.calls} sequential echo calls each way, interleaved; direct p50 ${m.direct.p50.toFixed(2)} / p99 ${m.direct.p99.toFixed(2)} ms, through the gateway ${m.gateway.p50.toFixed(2)} / ${m.gateway.p99.toFixed(2)} ms`;
+  for (const q of ['p50', 'p99'] as const) {
+    const added = m.gateway[q] - m.direct[q];
+    add({ figure: `mcp_gateway_added_${q}_ms`, label: `MCP tools/call ${q} added by arbiter-mcp`, value: added, unit: 'ms', floor: m.bare[q], floorLabel: `bare verdict ${q}`, goal: '≤2x floor', met: added <= 2 * m.bare[q], note });
+  }
+}
+
 // ------------------------------------------------------------------------------------------------------------ main
 
 function printResults(machine: string): void {
@@ -529,6 +540,7 @@ async function main(): Promise<void> {
       await agent.close();
       await figure3(a, tokenA, agent.session, pool, update);
     });
+    if (wanted('7')) await guarded('figure 7: tools/call through the MCP gateway', () => figure7(a, tokenA));
     await Promise.all([a.stop(), b.stop()]);
     children.length = 0;
     if (wanted('4')) await guarded(`figure 4: ${SESSIONS} idle sessions on one instance`, () => figure4(db, dataDir));
