@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ArbiterClient } from '@arbiter-ai/sdk';
-import { type SignedInApp, createApiKey, createProject, signedInApp, waitFor } from '../support/fixtures.js';
+import { type SignedInApp, createApiKey, createProject, createUser, signedInApp, waitFor } from '../support/fixtures.js';
 import { AxeBuilder } from '../../web/node_modules/@axe-core/playwright/dist/index.mjs';
 import { DESKTOP, PHONE, ensureWebBuilt, launchBrowser, reviewCard, signInThroughForm, watchProblems } from './support.js';
 
@@ -24,6 +24,7 @@ describe('dashboard accessibility', () => {
   const agents: ArbiterClient[] = [];
   const problems: string[] = [];
   let firstReview = '';
+  let projectId = '';
 
   beforeAll(async () => {
     ensureWebBuilt();
@@ -62,6 +63,11 @@ describe('dashboard accessibility', () => {
       note: 'Customer reports the parcel never arrived; carrier tracking shows it stuck in the depot for 19 days, and the customer has asked for a refund three times since, each time more urgently.',
     });
     firstReview = held[0];
+    // For the admin pages: a webhook nobody answers (its delivery log shows a retry) and a second user.
+    projectId = project.id;
+    const hook = await world.http.post(`/api/projects/${project.id}/webhooks`, { url: 'http://127.0.0.1:9/arbiter', events: ['review.created'] }, { token: world.admin.token });
+    expect((await world.http.post(`/api/projects/${project.id}/webhooks/${hook.body.id}/test`, undefined, { token: world.admin.token })).status).toBe(202);
+    await createUser(world.http, world.admin.token, 'reviewer');
     browser = await launchBrowser();
     if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
   }, 180_000);
@@ -125,6 +131,42 @@ describe('dashboard accessibility', () => {
         await page.goto(`${world.instance.url}/change-password`);
         await page.getByLabel('Current password').waitFor();
         await check('change-password page');
+      } finally {
+        await context.close();
+      }
+      expect(problems).toEqual([]);
+    }, 300_000);
+
+    it(`finds no serious or critical violation on the admin pages on the ${size}`, async () => {
+      const context = await browser.newContext({ viewport });
+      const page = await context.newPage();
+      watchProblems(page, problems);
+      const check = async (what: string) => expect([what, await seriousViolations(page)]).toEqual([what, []]);
+      try {
+        await page.goto(`${world.instance.url}/projects`);
+        await signInThroughForm(page, world.admin.email, world.admin.password);
+        await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+
+        await page.goto(`${world.instance.url}/projects/${projectId}/keys`);
+        await page.getByRole('region', { name: 'API keys' }).getByText('ci-agent').waitFor();
+        await check('API keys page');
+        await page.getByRole('button', { name: 'Revoke ci-agent' }).click();
+        await page.getByRole('dialog').getByRole('button', { name: 'Revoke key' }).waitFor();
+        await check('revoke dialog');
+        await page.keyboard.press('Escape');
+        await page.getByRole('dialog').waitFor({ state: 'detached' });
+
+        await page.goto(`${world.instance.url}/projects/${projectId}/webhooks`);
+        await page.getByRole('region', { name: 'Delivery log of http://127.0.0.1:9/arbiter' }).getByText('webhook.test').waitFor();
+        await check('webhooks page');
+
+        await page.goto(`${world.instance.url}/users`);
+        await page.getByRole('region', { name: 'Users' }).getByText(world.admin.email).waitFor();
+        await check('users page');
+
+        await page.goto(`${world.instance.url}/audit`);
+        await page.getByRole('region', { name: 'Audit entries' }).getByText('webhook.test').waitFor();
+        await check('audit log page');
       } finally {
         await context.close();
       }
