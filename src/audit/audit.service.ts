@@ -3,6 +3,7 @@ import type { ActorType, Prisma } from '../generated/prisma/client.js';
 import type { Principal } from '../auth/principal.js';
 import { PrismaService } from '../infra/database/prisma.service.js';
 import { decodeCursor, type Page, pageOf } from '../infra/http/pagination.js';
+import { type ChainReport, verifyAuditChain } from './audit-chain-verifier.js';
 import { type AuditEntryView, auditEntryView } from './dto/audit.dto.js';
 
 export interface AuditActor {
@@ -98,5 +99,10 @@ export class AuditService {
       const last = rows[rows.length - 1];
       position = { at: last.at, id: last.id.toString() };
     }
+  }
+
+  /** Walks the hash chain from the anchor to the head (see verifyAuditChain). */
+  verifyChain(): Promise<ChainReport> {
+    return verifyAuditChain(this.prisma.pool);
   }
 }

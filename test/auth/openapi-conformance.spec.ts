@@ -248,6 +248,7 @@ describe('OpenAPI document, checked against real requests and responses', () => 
     await call('GET', '/api/audit?limit=100', 200, { token });
     await call('GET', `/api/audit/export?format=csv&project=${project.id}`, 200, { token });
     await call('GET', '/api/audit/export?format=jsonl&action=api_key.*', 200, { token });
+    await call('GET', '/api/audit/verify', 200, { token });
     await call('POST', '/api/auth/logout', 204, { token: reviewerToken });
   });
 

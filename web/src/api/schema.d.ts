@@ -55,6 +55,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify the audit log’s hash chain (admins)
+         * @description Walks every kept entry in seq order from the anchor (where retention cut the chain) to the head, recomputing each hash and checking each link, in batches within one snapshot. Reports the first broken link: an entry altered, deleted (a missing seq) or inserted. `npm run audit:verify` does the same from a shell.
+         */
+        get: operations["AuditController_verify"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/change-password": {
         parameters: {
             query?: never;
@@ -790,6 +810,43 @@ export interface components {
             project_id: string;
             /** Format: date-time */
             revoked_at: string | null;
+        };
+        AuditBrokenLinkView: {
+            /** @description The entry’s id; null for a deleted entry */
+            id: string | null;
+            /** @example entry 7 was deleted: the chain goes on at entry 8 (id 8) */
+            message: string;
+            /**
+             * @description altered: its content no longer matches its hash (or it was re-hashed and the next entry no longer links to it); deleted: a seq is missing; inserted: the next entry links over it, or it lies past the head
+             * @enum {string}
+             */
+            problem: "altered" | "deleted" | "inserted";
+            /** @description Where the chain breaks: the entry’s seq, or for a deleted entry the missing seq */
+            seq: string;
+        };
+        AuditChainLinkView: {
+            /**
+             * @description SHA-256, hex
+             * @example 63ae6d3e5e433c8e56ae0142674903eeb4e68ca886b30ebfb520e31bd5d48bc9
+             */
+            hash: string;
+            /**
+             * @description Sequence number in the chain, as a string
+             * @example 42
+             */
+            seq: string;
+        };
+        AuditChainReport: {
+            /** @description Where the kept chain starts: the last entry retention removed (seq 0 and 64 zeros when none was) */
+            anchor: components["schemas"]["AuditChainLinkView"];
+            /** @description The first broken link, or null */
+            broken: components["schemas"]["AuditBrokenLinkView"] | null;
+            /** @description Entries checked before the first broken link (all of them when ok) */
+            checked: number;
+            /** @description The newest link; keep it somewhere else to detect a rewrite of the whole chain later */
+            head: components["schemas"]["AuditChainLinkView"];
+            /** @description True when every kept entry hashes to its recorded hash and links to the one before it, from the anchor to the head */
+            ok: boolean;
         };
         AuditEntryView: {
             /** @example api_key.revoke */
@@ -1853,6 +1910,34 @@ export interface operations {
                 content: {
                     "application/x-ndjson": string;
                     "text/csv": string;
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    AuditController_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditChainReport"];
                 };
             };
             /** @description An error (see `error.code`) */
