@@ -98,7 +98,7 @@ describe('audit log', () => {
       expect(res.status).toBe(201);
       const created = await onlyEntryOf(create.requestId);
       expect(created).toEqual(expect.objectContaining({ action: 'user.create', actor_type: 'user', actor_id: admin.id, target_type: 'user', target_id: res.body.id }));
-      expect(created.details).toEqual({ email: res.body.email, role: 'reviewer' });
+      expect(created.details).toEqual({ email: res.body.email, role: 'reviewer', must_change_password: false });
 
       const update = traced({ token: admin.token });
       expect((await http.patch(`/api/users/${res.body.id}`, { role: 'viewer', disabled: true }, update.options)).status).toBe(200);
