@@ -51,7 +51,7 @@ export function ProjectPage() {
           </Button>
         )}
       </Group>
-      <SettingsForm key={p.updated_at} project={p} canChange={me.role === 'admin'} />
+      <SettingsForm key={p.id} project={p} canChange={me.role === 'admin'} />
     </Stack>
   );
 }
