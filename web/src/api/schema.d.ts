@@ -949,7 +949,7 @@ export interface components {
              * @description ISO-8601 UTC
              */
             disabled_at: string | null;
-            events: ("review.created" | "review.expiring" | "review.expired" | "review.withdrawn")[];
+            events: ("review.created" | "review.expiring" | "review.expired" | "review.withdrawn" | "audit.entry")[];
             /** Format: uuid */
             id: string;
             /** Format: uuid */
@@ -1013,7 +1013,7 @@ export interface components {
              *       "review.expired"
              *     ]
              */
-            events: ("review.created" | "review.expiring" | "review.expired" | "review.withdrawn")[];
+            events: ("review.created" | "review.expiring" | "review.expired" | "review.withdrawn" | "audit.entry")[];
             /** @description HMAC-SHA256 signing secret; one is generated (and shown once) when left out */
             secret?: string;
             /**
@@ -1775,7 +1775,7 @@ export interface components {
              * @description ISO-8601 UTC
              */
             disabled_at: string | null;
-            events: ("review.created" | "review.expiring" | "review.expired" | "review.withdrawn")[];
+            events: ("review.created" | "review.expiring" | "review.expired" | "review.withdrawn" | "audit.entry")[];
             /** Format: uuid */
             id: string;
             /** Format: uuid */
