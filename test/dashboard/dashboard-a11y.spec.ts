@@ -49,7 +49,8 @@ describe('dashboard accessibility', () => {
       agents.push(agent);
       // What the session did before it asked: the review page lists it.
       for (const earlier of before) expect((await agent.decide({ kind: 'tool', agent_id: agentId, ...earlier })).decision).toBe('allow');
-      void agent.decide({ kind: 'tool', tool, agent_id: agentId, input }, { timeoutMs: 120_000 });
+      // Held for the whole suite: an SDK whose wait ends withdraws the review (protocol 1.1), and both viewports take minutes.
+      void agent.decide({ kind: 'tool', tool, agent_id: agentId, input }, { timeoutMs: 900_000 });
       await waitFor(`${tool} held`, async () => (held.length > agents.length - 1 ? true : undefined), 10_000);
     };
     await hold('deploy-run-481', 'release-bot', 'shell.exec', { cmd: 'rm -rf /srv/releases/2026-11-29', cwd: '/srv', reason: 'free disk space before the deploy' }, [
