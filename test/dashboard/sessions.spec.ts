@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ArbiterClient } from '@arbiter-ai/sdk';
+import { AgentSocket } from '../support/agent-socket.js';
 import { type SignedIn, waitFor } from '../support/fixtures.js';
 import { DESTRUCTIVE, type HitlProject, type ReviewsWorld, hitlProject, reviewsWorld } from '../reviews/support.js';
 import { DESKTOP, ensureWebBuilt, launchBrowser, signInThroughForm, watchProblems } from './support.js';
@@ -118,6 +119,30 @@ describe('dashboard sessions in a browser', () => {
     expect((await verdict).decision).toBe('block');
     await item.getByText('acked by the agent').waitFor({ timeout: 20_000 });
     expect(await stayed()).toBe(1);
+  }, SLOW);
+
+  it('the transcript tells a verdict acked, discarded (the caller had given up) and not acked apart', async () => {
+    const { agent: raw, ok } = await AgentSocket.login(world.one.wsUrl, project.key, 'ack-states');
+    for (const [eventId, q] of [
+      ['ev-received', 'acted on'],
+      ['ev-discarded', 'too late'],
+      ['ev-unacked', 'never acked'],
+    ]) {
+      expect((await raw.decide(eventId, { kind: 'tool', tool: 'web.search', input: { q } })).decision).toBe('allow');
+    }
+    raw.ack('ev-received', 'received');
+    raw.ack('ev-discarded', 'discarded');
+    await waitFor(
+      'both acks recorded',
+      async () => ((await world.db.pool.query('SELECT count(*)::int AS n FROM verdicts WHERE session_id = $1 AND acked_at IS NOT NULL', [ok.session])).rows[0].n === 2 ? true : undefined),
+      10_000,
+    );
+    const page = await signedInAt(world.reviewer, `/sessions/${ok.session}`);
+    const item = (q: string) => page.getByRole('list', { name: 'Transcript' }).getByRole('listitem').filter({ hasText: q });
+    await item('acted on').getByText('acked by the agent').waitFor();
+    await item('too late').getByText('discarded by the agent (arrived too late, not acted on)').waitFor();
+    await item('never acked').getByText('not acked yet').waitFor();
+    await raw.close();
   }, SLOW);
 
   it('a share link is created in the UI and shown once, opened elsewhere (one view, in the log), then revoked', async () => {
