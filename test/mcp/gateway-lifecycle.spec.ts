@@ -102,3 +102,15 @@ it('refuses an API key on the command line, where ps shows it', async () => {
   expect(code).toBe(2);
   expect(stderr).toContain('--api-key is not accepted');
 });
+
+it('exits non-zero, saying so, when the upstream server exits by itself', async () => {
+  const gateway = spawn(process.execPath, [GATEWAY_CLI, '--url', world.url, '--', process.execPath, '-e', 'process.exit(3)'], {
+    stdio: ['pipe', 'ignore', 'pipe'],
+    env: { ...process.env, ARBITER_API_KEY: world.key },
+  });
+  let stderr = '';
+  gateway.stderr.on('data', (chunk) => (stderr += String(chunk)));
+  const [code] = await once(gateway, 'exit');
+  expect(code).toBe(1);
+  expect(stderr).toContain('the upstream server closed the connection');
+});

@@ -31,7 +31,7 @@ export function openSession(
   agent: Transport,
   upstream: Transport,
   log: Log,
-  onClose: () => void,
+  onClose: (upstreamFirst: boolean) => void,
 ): GatewaySession {
   const link = new ArbiterLink({ url: options.url, apiKey, sessionId: sessionLabel, failOpen: options.failOpen, timeoutMs: options.timeoutMs, log });
   const gate = new ToolCallGate(link, options.name);
@@ -41,8 +41,8 @@ export function openSession(
     inventory,
     progressEveryMs: options.progressEveryMs,
     log,
-    onClose: () => {
-      void link.close().finally(onClose);
+    onClose: (upstreamFirst) => {
+      void link.close().finally(() => onClose(upstreamFirst));
     },
   });
   link.start();

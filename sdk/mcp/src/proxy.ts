@@ -11,8 +11,8 @@ export interface ProxyOptions {
   inventory: ToolInventory;
   progressEveryMs: number;
   log: (line: string) => void;
-  /** Either side closed: the proxy is over. */
-  onClose: () => void;
+  /** Either side closed: the proxy is over. `upstreamFirst`: the upstream server went away on its own. */
+  onClose: (upstreamFirst: boolean) => void;
 }
 
 /**
@@ -38,8 +38,8 @@ export class McpProxy {
   ) {
     agent.onmessage = (message) => this.fromAgent(message as Message);
     upstream.onmessage = (message) => void this.fromUpstream(message as Message);
-    agent.onclose = () => this.close('the agent closed the connection');
-    upstream.onclose = () => this.close('the upstream server closed the connection');
+    agent.onclose = () => void this.close('the agent closed the connection');
+    upstream.onclose = () => void this.close('the upstream server closed the connection', true);
     agent.onerror = (err) => options.log(`agent transport: ${err.message}`);
     upstream.onerror = (err) => options.log(`upstream transport: ${err.message}`);
   }
@@ -49,13 +49,13 @@ export class McpProxy {
     await this.agent.start();
   }
 
-  async close(why?: string): Promise<void> {
+  async close(why?: string, upstreamFirst = false): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (why) this.options.log(why);
     for (const controller of this.deciding.values()) controller.abort(new Error('the gateway is closing'));
     await Promise.allSettled([this.upstream.close(), this.agent.close()]);
-    this.options.onClose();
+    this.options.onClose(upstreamFirst);
   }
 
   private fromAgent(message: Message): void {

@@ -21,7 +21,8 @@ export async function runStdio(options: GatewayOptions, log: Log): Promise<void>
     exiting = true;
     process.exit(code);
   };
-  const { proxy } = openSession(options, apiKey, options.session, agent, upstream, log, () => exit(0));
+  // The server exiting by itself is a failure the agent's client should see (non-zero), its stdin closing is not.
+  const { proxy } = openSession(options, apiKey, options.session, agent, upstream, log, (upstreamFirst) => exit(upstreamFirst ? 1 : 0));
   // StdioServerTransport does not watch for the end of stdin: that is how an MCP client says it is done.
   process.stdin.once('end', () => void proxy.close('stdin closed'));
   process.stdin.once('close', () => void proxy.close('stdin closed'));
