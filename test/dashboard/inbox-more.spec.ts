@@ -127,6 +127,40 @@ describe('dashboard inbox: edits, withdrawals, bulk, two reviewers', () => {
     await results.getByText(`shell.exec (session all-1): already settled (approved by ${world.reviewer.email}).`).waitFor();
   }, SLOW);
 
+  it('notifications are off by default; switched on, a review that arrives while the tab is hidden raises one', async () => {
+    const page = await openInbox(world.reviewer);
+    await page.context().grantPermissions(['notifications']);
+    // What the page sends to the system, and a tab the person has left (headless Chromium's tab is always visible).
+    await page.evaluate(() => {
+      const g = globalThis as unknown as { shown: { title: string; body: string }[]; Notification: unknown; document: object };
+      g.shown = [];
+      const Real = g.Notification as { permission: string };
+      class Recording {
+        static get permission() {
+          return Real.permission;
+        }
+        static requestPermission() {
+          return Promise.resolve(Real.permission);
+        }
+        onclick: unknown = null;
+        constructor(title: string, options: { body: string }) {
+          g.shown.push({ title, body: options.body });
+        }
+      }
+      g.Notification = Recording;
+      Object.defineProperty(g.document, 'visibilityState', { get: () => 'hidden' });
+    });
+    const toggle = page.getByRole('switch', { name: 'Notify me when the tab is hidden' });
+    expect(await toggle.isChecked()).toBe(false);
+    await heldCall('notify-off', 'rm -rf /srv/notify-off');
+    await reviewCard(page, 'rm -rf /srv/notify-off').waitFor();
+    await toggle.check();
+    await heldCall('notify-on', 'rm -rf /srv/notify-on');
+    await reviewCard(page, 'rm -rf /srv/notify-on').waitFor();
+    const shown = await page.evaluate(() => (globalThis as unknown as { shown: { title: string; body: string }[] }).shown);
+    expect(shown).toEqual([{ title: 'Arbiter: a review waits', body: 'shell.exec (session notify-on): destructive command' }]);
+  }, SLOW);
+
   it('two reviewers on two instances: one approves in the browser, the other sees the card leave with their name', async () => {
     const [watcher, decider] = await Promise.all([openInbox(world.admin, world.one.url), openInbox(world.reviewer, world.two.url)]);
     const { verdict, reviewId } = await heldCall('two-reviewers', 'rm -rf /srv/two-reviewers');
