@@ -101,3 +101,10 @@ it('gives each MCP session its own Arbiter session, labelled <--session>/<MCP se
   expect(sessions[0].id).not.toBe(sessions[1].id);
   expect(sessions.map((s) => s.events.map((e: { input: unknown }) => e.input))).toEqual([[{ text: 'one' }], [{ text: 'two' }]]);
 });
+
+it('ends its upstream session when the agent ends its MCP session', async () => {
+  const { client, transport } = await connect();
+  await client.callTool({ name: 'echo', arguments: { text: 'bye' } });
+  await transport.terminateSession();
+  await waitFor('the upstream session to end', async () => (log.entries().some((e) => (e as { session_ended?: string }).session_ended) ? true : undefined), 5000);
+});

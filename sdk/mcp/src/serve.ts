@@ -53,6 +53,12 @@ export async function runServe(options: GatewayOptions, log: Log): Promise<Serve
       const id = randomUUID();
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id });
       const upstream = new StreamableHTTPClientTransport(options.upstream!);
+      // The agent's session ending ends ours with the remote server too (DELETE), rather than leaving it to time out.
+      const closeUpstream = upstream.close.bind(upstream);
+      upstream.close = async () => {
+        if (upstream.sessionId) await upstream.terminateSession().catch(() => undefined);
+        await closeUpstream();
+      };
       const session = openSession(options, apiKey, `${options.session}/${id}`.slice(0, 200), transport, upstream, log, () => sessions.delete(id));
       sessions.set(id, { transport, session });
       await session.proxy.start();
