@@ -129,6 +129,19 @@ describe('dashboard accessibility', () => {
         await check('sessions page');
         await shot('sessions');
 
+        await page.goto(`${world.instance.url}/projects`);
+        await page.getByRole('region', { name: 'Projects list' }).getByRole('link', { name: 'payments-agent', exact: true }).waitFor();
+        await check('projects page');
+        await page.getByRole('region', { name: 'Projects list' }).getByRole('link', { name: 'payments-agent', exact: true }).click();
+        await page.getByRole('button', { name: 'Pause project' }).waitFor();
+        await check('project page');
+        await page.getByRole('link', { name: 'Rules, dry run and history' }).click();
+        await page.getByRole('group', { name: 'Rule 2' }).waitFor();
+        await page.getByRole('list', { name: 'Changes, newest first' }).getByText(world.admin.email, { exact: false }).waitFor();
+        await page.getByRole('button', { name: 'Dry run on recent events only' }).click();
+        await page.getByTestId('dry-run-tally').waitFor();
+        await check('rules page');
+
         await page.goto(`${world.instance.url}/change-password`);
         await page.getByLabel('Current password').waitFor();
         await check('change-password page');

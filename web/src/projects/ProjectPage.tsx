@@ -37,7 +37,7 @@ export function ProjectPage() {
       </Title>
       <PauseCard project={p} canChange={me.role === 'admin'} />
       <Group>
-        <Button component={Link} to={`/projects/${p.id}/rules`} variant="light">
+        <Button component={Link} to={`/projects/${p.id}/rules`} variant="default">
           Rules, dry run and history
         </Button>
         {me.role === 'admin' && (

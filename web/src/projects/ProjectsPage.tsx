@@ -50,11 +50,11 @@ export function ProjectsPage() {
                   <Table.Td>{p.mode}</Table.Td>
                   <Table.Td>
                     {p.paused_at ? (
-                      <Badge color="red.8" variant="light" c="red.9">
+                      <Badge color="red.8" variant="dot" c="dark.8">
                         Paused
                       </Badge>
                     ) : (
-                      <Badge color="teal.8" variant="light" c="teal.9">
+                      <Badge color="teal.8" variant="dot" c="dark.8">
                         Active
                       </Badge>
                     )}
