@@ -22,6 +22,8 @@ export const CloseCode = {
   serverRestarting: 1012,
   slowConsumer: 1013,
   superseded: 4001,
+  /** A person ended the session (POST /api/sessions/:id/end): no login claims it again. */
+  sessionEnded: 4002,
   protocolError: 4400,
   unauthorized: 4401,
   loginTimeout: 4408,

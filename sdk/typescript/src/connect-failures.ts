@@ -14,6 +14,7 @@ export interface Failure {
 /** Close codes after which reconnecting cannot help. */
 export const FINAL_CLOSE = new Map<number, string>([
   [4001, 'the session was resumed by another connection'],
+  [4002, 'the session was ended by a person'],
   [4400, 'protocol error'],
   [4401, 'the API key is missing, invalid or revoked'],
 ]);
