@@ -30,6 +30,8 @@ describe('dashboard accessibility', () => {
     ensureWebBuilt();
     world = await signedInApp();
     const project = await createProject(world.http, world.admin.token, { name: 'payments-agent', mode: 'hitl', review_timeout_seconds: 900 });
+    // Reviewers may edit: the cards offer Edit & approve, whose dialog is checked too.
+    expect((await world.http.patch(`/api/projects/${project.id}`, { allow_edits: true }, { token: world.admin.token })).status).toBe(200);
     const rules = await world.http.put(
       `/api/projects/${project.id}/rules`,
       {
@@ -112,6 +114,20 @@ describe('dashboard accessibility', () => {
         await page.keyboard.press('Escape');
         await page.getByRole('dialog').waitFor({ state: 'detached' });
 
+        await reviewCard(page, 'payments.refund').getByRole('button', { name: 'Edit & approve' }).click();
+        await page.getByRole('dialog').getByLabel('Input (JSON)').waitFor();
+        await check('edit & approve dialog');
+        await page.keyboard.press('Escape');
+        await page.getByRole('dialog').waitFor({ state: 'detached' });
+
+        await page.getByLabel('Select all').check();
+        await page.getByRole('button', { name: 'Deny selected' }).click();
+        await page.getByRole('dialog', { name: 'Deny 2 reviews?' }).getByLabel('Reason').waitFor();
+        await check('bulk confirmation');
+        await page.keyboard.press('Escape');
+        await page.getByRole('dialog').waitFor({ state: 'detached' });
+        await page.getByLabel('Select all').uncheck();
+
         await page.goto(`${world.instance.url}/reviews/${firstReview}`);
         await page.getByRole('article').getByText('rm -rf /srv/releases').waitFor();
         await page.getByRole('list', { name: 'Session transcript' }).getByText('git.pull').waitFor();
@@ -121,9 +137,15 @@ describe('dashboard accessibility', () => {
         await page.goto(`${world.instance.url}/sessions`);
         await page.getByRole('region', { name: 'Sessions list' }).getByRole('link', { name: 'deploy-run-481' }).click();
         await page.getByRole('list', { name: 'Transcript' }).getByText('git.pull').waitFor();
-        await page.getByRole('button', { name: 'Create share link' }).waitFor();
+        await page.getByRole('button', { name: 'Create share link' }).click();
+        await page.getByRole('textbox', { name: 'Share link' }).waitFor();
         await check('session page');
         await shot('session');
+        await page.getByRole('region', { name: 'Share links of this session' }).getByRole('button', { name: 'View log' }).first().click();
+        await page.getByRole('dialog', { name: 'Views of this link' }).getByText('Nobody has opened it yet.').waitFor();
+        await check('share view log');
+        await page.keyboard.press('Escape');
+        await page.getByRole('dialog').waitFor({ state: 'detached' });
         await page.goBack();
         await page.getByRole('region', { name: 'Sessions list' }).getByRole('link', { name: 'refund-batch-77' }).waitFor();
         await check('sessions page');
