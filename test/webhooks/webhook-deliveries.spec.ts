@@ -87,6 +87,21 @@ describe('webhook delivery log and test events', () => {
     expect(failed).toMatchObject({ attempts: 2, next_attempt_at: null, delivered_at: null, last_error: 'gave up after 2 attempts: answered HTTP 500' });
   });
 
+  it('shows a first attempt still under way as pending, not retrying', async () => {
+    let arrived = 0;
+    const receiver = await WebhookReceiver.start(() => {
+      arrived++;
+      return 'hang';
+    });
+    receivers.push(receiver);
+    const project = await createProject(http, admin.token);
+    const hook = await webhookTo(project.id, receiver, 'whsec-hanging-receiver-01');
+    const sent = await http.post(`/api/projects/${project.id}/webhooks/${hook}/test`, undefined, { token: admin.token });
+    await waitFor('the call under way', async () => (arrived > 0 ? true : undefined), 10_000);
+    const entry = (await log(project.id, hook)).find((d) => d.id === sent.body.id);
+    expect(entry).toMatchObject({ status: 'pending', attempts: 1, last_error: null, delivered_at: null });
+  });
+
   it('pages the log newest first', async () => {
     const receiver = await WebhookReceiver.start(() => 200);
     receivers.push(receiver);

@@ -14,7 +14,7 @@ export class WebhookDeliveryView {
   event_type!: string;
   @ApiProperty({
     enum: DELIVERY_STATUSES,
-    description: 'pending: not tried yet; retrying: failed, tried again at next_attempt_at; delivered: a 2xx came back; failed: given up after the last attempt',
+    description: 'pending: not tried yet, or its first attempt under way; retrying: an attempt failed (last_error), tried again at next_attempt_at; delivered: a 2xx came back; failed: given up after the last attempt',
   })
   status!: DeliveryStatus;
   @ApiProperty({ description: 'Calls made so far' })
@@ -37,7 +37,8 @@ export class WebhookDeliveryPage {
 }
 
 export function webhookDeliveryView(row: DeliveryRow): WebhookDeliveryView {
-  const status: DeliveryStatus = row.delivered_at ? 'delivered' : row.given_up ? 'failed' : row.attempts > 0 ? 'retrying' : 'pending';
+  // An attempt under way has raised `attempts` but recorded no error yet: still pending until it fails.
+  const status: DeliveryStatus = row.delivered_at ? 'delivered' : row.given_up ? 'failed' : row.last_error !== null ? 'retrying' : 'pending';
   return {
     id: row.id,
     webhook_id: row.webhook_id,

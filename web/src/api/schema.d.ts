@@ -1753,7 +1753,7 @@ export interface components {
              */
             next_attempt_at: string | null;
             /**
-             * @description pending: not tried yet; retrying: failed, tried again at next_attempt_at; delivered: a 2xx came back; failed: given up after the last attempt
+             * @description pending: not tried yet, or its first attempt under way; retrying: an attempt failed (last_error), tried again at next_attempt_at; delivered: a 2xx came back; failed: given up after the last attempt
              * @enum {string}
              */
             status: "pending" | "retrying" | "delivered" | "failed";
