@@ -19,6 +19,7 @@ import { ReviewsModule } from './reviews/reviews.module.js';
 import { StreamModule } from './stream/stream.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
+import { RetentionModule } from './retention/retention.module.js';
 
 @Module({})
 export class AppModule {
@@ -44,6 +45,7 @@ export class AppModule {
         StreamModule,
         WebhooksModule,
         ReviewsModule,
+        RetentionModule,
         DashboardModule,
       ],
     };

@@ -27,7 +27,7 @@ export class PublicSharesController {
     return this.shares.state(token, ctx);
   }
 
-  /** Uses one view and returns the transcript; 410 expired | view_limit_reached | revoked when it cannot. */
+  /** Uses one view and returns the transcript; 410 expired | view_limit_reached | revoked | transcript_deleted when it cannot. */
   @Post('api/public/shares/:token/views')
   @HttpCode(200)
   @ApiOkResponse({ type: Transcript })

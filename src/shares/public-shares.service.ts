@@ -65,6 +65,8 @@ export class PublicSharesService {
   /** Consumes exactly one view (or none, with the reason) and returns the redacted transcript. */
   async view(token: string, ctx: RequestContext): Promise<Transcript> {
     const tokenHash = await this.admit(token, ctx);
+    // Before consuming: a view of a transcript retention removed would count and show nothing.
+    if (await this.links.transcriptDeleted(tokenHash)) throw new AppError('transcript_deleted', 'the transcript of this session was deleted: it was older than its retention period');
     const viewer = { clientHash: await this.secrets.hmacHex('share-view-client', ctx.ip), userAgent: ctx.userAgent ?? null };
     const consumed = await this.views.submit(tokenHash, viewer);
     if (!consumed) throw await this.whyNot(tokenHash);

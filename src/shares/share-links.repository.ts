@@ -114,6 +114,17 @@ export class ShareLinksRepository {
     return rows[0];
   }
 
+  /** Retention removed every event of the link's session (src/retention): the link has nothing left to show. */
+  async transcriptDeleted(tokenHash: string): Promise<boolean> {
+    const { rows } = await this.prisma.pool.query({
+      name: 'arbiter_share_transcript_deleted',
+      text: `SELECT 1 FROM share_links l JOIN agent_sessions s ON s.id = l.session_id
+              WHERE l.token_hash = $1 AND s.transcript_removed_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM agent_events e WHERE e.session_id = s.id)`,
+      values: [tokenHash],
+    });
+    return rows.length > 0;
+  }
+
   /** Newest first, `limit + 1` rows (see pageOf). */
   async listBySession(sessionId: string, after: Position | undefined, limit: number): Promise<ShareRow[]> {
     const page = after ? Prisma.sql`AND (created_at, id) < (${after.at}::timestamptz, ${after.id}::uuid)` : Prisma.empty;

@@ -115,6 +115,7 @@ const PAGE = `<!doctype html>
     exhausted: 'This link has no views left.',
     view_limit_reached: 'This link has no views left.',
     revoked: 'This link has been revoked.',
+    transcript_deleted: 'This session is older than its retention period: its transcript was deleted.',
     not_found: 'This link does not exist.',
     rate_limited: 'Too many requests from your address. Please try again in a minute.'
   };

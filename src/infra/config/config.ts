@@ -63,6 +63,13 @@ export interface ArbiterConfig {
   webhookRetryBaseMs: number;
   /** How long the dashboard feed's event log is kept for Last-Event-ID resume (at least 10 minutes). */
   streamRetentionSeconds: number;
+  // retention (src/retention)
+  /** Days events, verdicts, reviews and transcripts are kept, for projects without retention_days of their own. */
+  retentionDays: number;
+  /** Days audit entries are kept (the chain's anchor moves as the oldest go). */
+  auditRetentionDays: number;
+  /** Pause between retention passes (each pass works in bounded batches until nothing is left). */
+  retentionIntervalMs: number;
   // shares
   sharePublicRateLimit: number;
   sharePublicRateWindowSeconds: number;
@@ -207,6 +214,9 @@ export function loadConfig(env: Env = process.env): ArbiterConfig {
     webhookMaxAttempts: r.int('ARBITER_WEBHOOK_MAX_ATTEMPTS', 12, 1, 100),
     webhookRetryBaseMs: r.int('ARBITER_WEBHOOK_RETRY_BASE_MS', 1000, 100, 3_600_000),
     streamRetentionSeconds: r.int('ARBITER_STREAM_RETENTION_SECONDS', 900, 600, 7 * 86400),
+    retentionDays: r.int('ARBITER_RETENTION_DAYS', 30, 1, 36_500),
+    auditRetentionDays: r.int('ARBITER_AUDIT_RETENTION_DAYS', 400, 1, 36_500),
+    retentionIntervalMs: r.int('ARBITER_RETENTION_INTERVAL_MS', 60_000, 100, 86_400_000),
     sharePublicRateLimit: r.int('ARBITER_SHARE_RATE_LIMIT', 120, 1, 1_000_000),
     sharePublicRateWindowSeconds: r.int('ARBITER_SHARE_RATE_WINDOW_SECONDS', 60, 1, 86400),
   };

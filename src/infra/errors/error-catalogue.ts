@@ -20,6 +20,8 @@ export const ERROR_CATALOGUE = {
   expired: { status: 410 },
   view_limit_reached: { status: 410 },
   revoked: { status: 410 },
+  /** A share link whose session's events retention removed (src/retention). */
+  transcript_deleted: { status: 410 },
   payload_too_large: { status: 413, wsClose: 1009 },
   unsupported_media_type: { status: 415 },
   rate_limited: { status: 429 },

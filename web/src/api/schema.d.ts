@@ -1159,7 +1159,7 @@ export interface components {
         ErrorBody: {
             error: {
                 /** @enum {string} */
-                code: "validation_failed" | "edits_not_allowed" | "bad_request" | "unauthorized" | "invalid_credentials" | "csrf_required" | "forbidden" | "password_change_required" | "not_found" | "method_not_allowed" | "conflict" | "last_admin" | "already_decided" | "expired" | "view_limit_reached" | "revoked" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "not_ready" | "protocol_error" | "login_timeout" | "session_in_use" | "superseded" | "slow_consumer";
+                code: "validation_failed" | "edits_not_allowed" | "bad_request" | "unauthorized" | "invalid_credentials" | "csrf_required" | "forbidden" | "password_change_required" | "not_found" | "method_not_allowed" | "conflict" | "last_admin" | "already_decided" | "expired" | "view_limit_reached" | "revoked" | "transcript_deleted" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "not_ready" | "protocol_error" | "login_timeout" | "session_in_use" | "superseded" | "slow_consumer";
                 /** @description Machine-readable facts, e.g. a review's actual state on a 409 */
                 details?: {
                     [key: string]: unknown;
