@@ -41,12 +41,12 @@ export function ProjectPage() {
           Rules, dry run and history
         </Button>
         {me.role === 'admin' && (
-          <Button component={Link} to={`/projects/${p.id}/keys`} variant="light">
+          <Button component={Link} to={`/projects/${p.id}/keys`} variant="default">
             API keys
           </Button>
         )}
         {me.role === 'admin' && (
-          <Button component={Link} to={`/projects/${p.id}/webhooks`} variant="light">
+          <Button component={Link} to={`/projects/${p.id}/webhooks`} variant="default">
             Webhooks
           </Button>
         )}
