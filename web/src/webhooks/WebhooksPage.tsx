@@ -5,7 +5,7 @@ import { ShownOnce } from '../keys/ShownOnce';
 import { useProject } from '../projects/projects';
 import { AdminOnly } from '../users/AdminOnly';
 import { DeliveryLog } from './DeliveryLog';
-import { type CreatedWebhook, type NewWebhook, WEBHOOK_EVENTS, type Webhook, useCreateWebhook, useDeleteWebhook, useWebhooks } from './webhooks';
+import { type CreatedWebhook, DEFAULT_WEBHOOK_EVENTS, type NewWebhook, WEBHOOK_EVENTS, type Webhook, useCreateWebhook, useDeleteWebhook, useWebhooks } from './webhooks';
 
 /** A project's webhooks (admins): add one (its secret shown once), see its delivery log, test it, remove it. */
 export function WebhooksPage() {
@@ -71,7 +71,7 @@ function Webhooks({ projectId }: { projectId: string }) {
 function CreateWebhookForm({ projectId, onCreated }: { projectId: string; onCreated: (hook: CreatedWebhook) => void }) {
   const create = useCreateWebhook(projectId);
   const [url, setUrl] = useState('');
-  const [events, setEvents] = useState<string[]>([...WEBHOOK_EVENTS]);
+  const [events, setEvents] = useState<string[]>([...DEFAULT_WEBHOOK_EVENTS]);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!url.trim() || events.length === 0) return;

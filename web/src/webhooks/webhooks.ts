@@ -7,7 +7,10 @@ export type Delivery = Schemas['WebhookDeliveryView'];
 export type NewWebhook = Schemas['CreateWebhookDto'];
 
 /** Event types a webhook can subscribe to, as the API documents them. */
-export const WEBHOOK_EVENTS: NewWebhook['events'] = ['review.created', 'review.expiring', 'review.expired'];
+export const WEBHOOK_EVENTS: NewWebhook['events'] = ['review.created', 'review.expiring', 'review.expired', 'review.withdrawn', 'audit.entry'];
+
+/** What a new webhook is subscribed to unless changed: the reviews' lifecycle, the events most receivers want. */
+export const DEFAULT_WEBHOOK_EVENTS: NewWebhook['events'] = ['review.created', 'review.expiring', 'review.expired'];
 
 const hooksKey = (projectId: string) => ['webhooks', projectId] as const;
 const deliveriesKey = (projectId: string, webhookId: string) => ['webhooks', projectId, 'deliveries', webhookId] as const;
