@@ -262,7 +262,7 @@ describe('share links over HTTP', () => {
         agent_id: null,
         input: { cmd: 'ls -la' },
         created_at: expect.any(String),
-        verdict: { decision: 'allow', reason: 'default allow', source: 'policy', created_at: expect.any(String) },
+        verdict: { decision: 'allow', reason: 'default allow', source: 'policy', created_at: expect.any(String), ack_status: null, edited: false },
         review: null,
       });
       expect(t.events[1].verdict).toMatchObject({ decision: 'block', source: 'review' });
