@@ -8,6 +8,7 @@ import { prismaSql } from '../infra/database/sql-transaction.js';
 import { VerdictOutboxService } from '../sessions/verdict-outbox.service.js';
 import { ReviewAnnouncer } from './review-announcer.service.js';
 import { PeriodicJob } from '../infra/scheduling/periodic-job.js';
+import { ReviewSweepRepository } from './review-sweep.repository.js';
 import { ReviewsRepository } from './reviews.repository.js';
 
 const BATCH = 100;
@@ -29,6 +30,7 @@ export class ReviewSweeper implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(ARBITER_CONFIG) private readonly config: ArbiterConfig,
     private readonly prisma: PrismaService,
     private readonly reviews: ReviewsRepository,
+    private readonly sweeps: ReviewSweepRepository,
     private readonly outbox: VerdictOutboxService,
     private readonly announcer: ReviewAnnouncer,
     private readonly audit: AuditService,
@@ -62,7 +64,7 @@ export class ReviewSweeper implements OnApplicationBootstrap, BeforeApplicationS
   /** Expires a batch; each review's status, timeout verdict, audit entry and announcements commit together. */
   private async expireBatch(): Promise<number> {
     return this.prisma.$transaction(async (tx) => {
-      const expired = await this.reviews.expireDue(tx, BATCH);
+      const expired = await this.sweeps.expireDue(tx, BATCH);
       for (const r of expired) {
         const windowSeconds = Math.round((r.expires_at.getTime() - r.created_at.getTime()) / 1000);
         await this.outbox.appendForReview(tx, {
@@ -100,7 +102,7 @@ export class ReviewSweeper implements OnApplicationBootstrap, BeforeApplicationS
   /** Announces review.created for reviews whose instance died between recording them and announcing them. */
   private async announceMissedBatch(): Promise<number> {
     return this.prisma.$transaction(async (tx) => {
-      const missed = await this.reviews.claimMissedCreatedAnnouncements(prismaSql(tx), MISSED_ANNOUNCEMENT_AFTER_SECONDS, BATCH);
+      const missed = await this.sweeps.claimMissedCreatedAnnouncements(prismaSql(tx), MISSED_ANNOUNCEMENT_AFTER_SECONDS, BATCH);
       await this.announcer.announce(
         prismaSql(tx),
         missed.map((review) => ({ type: 'review.created' as const, review })),
@@ -111,7 +113,7 @@ export class ReviewSweeper implements OnApplicationBootstrap, BeforeApplicationS
 
   private async warnBatch(): Promise<number> {
     return this.prisma.$transaction(async (tx) => {
-      const due = await this.reviews.markExpiring(tx, BATCH);
+      const due = await this.sweeps.markExpiring(tx, BATCH);
       const rows = await this.reviews.summaries(
         prismaSql(tx),
         due.map((r) => r.id),

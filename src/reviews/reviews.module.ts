@@ -4,6 +4,7 @@ import { SessionsModule } from '../sessions/sessions.module.js';
 import { StreamModule } from '../stream/stream.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { ReviewAnnouncer } from './review-announcer.service.js';
+import { ReviewSweepRepository } from './review-sweep.repository.js';
 import { ReviewSweeper } from './review-sweeper.service.js';
 import { ReviewsController } from './reviews.controller.js';
 import { ReviewsRepository } from './reviews.repository.js';
@@ -13,7 +14,7 @@ import { ReviewsService } from './reviews.service.js';
 @Module({
   imports: [AuthModule, SessionsModule, StreamModule, WebhooksModule],
   controllers: [ReviewsController],
-  providers: [ReviewsRepository, ReviewsService, ReviewAnnouncer, ReviewSweeper],
+  providers: [ReviewsRepository, ReviewSweepRepository, ReviewsService, ReviewAnnouncer, ReviewSweeper],
   exports: [ReviewSweeper],
 })
 export class ReviewsModule {}
