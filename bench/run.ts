@@ -6,7 +6,7 @@
  * or what the open-files limit allows), BENCH_LOGIN_WORKERS (default 2), BENCH_NODE_ARGS (extra node flags for the
  * Arbiter processes, e.g. --cpu-prof), BENCH_LOGIN_SECONDS (time allowed for figure 4's logins, default 90),
  * BENCH_FIGURES (which figures to run, e.g. 2,3; all by default), BENCH_HOSTILE (hostile sockets of each kind for
- * figure 6, default 4), BENCH_HOSTILE_KINDS (which: max_size,max_nesting,regex), BENCH_MCP_CALLS (figure 7, default 500), DATABASE_URL (use that server instead of an embedded one).
+ * figure 6, default 4), BENCH_HOSTILE_KINDS (which: max_size,max_nesting,regex), BENCH_MCP_CALLS (figure 7, default 500), BENCH_OVERVIEW_EVENTS (figure 8, default 1,000,000), BENCH_INBOX_PENDING / BENCH_INBOX_RATE / BENCH_INBOX_SECONDS (figure 9: reviews on screen, arrivals per second and for how long; 1000, 20, 15), DATABASE_URL (use that server instead of an embedded one).
  */
 import { execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,7 +18,9 @@ import { closePool } from '../src/infra/database/close-pool.js';
 import { RawAgent, closedLoop, connectAgents, sequential } from './lib/agent.js';
 import { type BenchDatabase, createBenchDatabase } from './lib/database.js';
 import type { HostileKind } from './lib/hostile.js';
+import { measureDashboard } from './dashboard.js';
 import { measureMcpGateway } from './mcp-gateway.js';
+import { measureOverview } from './overview.js';
 import { BENCH_ADMIN, type Child, HttpError, api, closeTimedRequests, startArbiter, startFloorServer, timedRequest } from './lib/processes.js';
 import { cpuSeconds, nowMs, quantile, rssBytes, sleep, summary } from './lib/stats.js';
 
@@ -31,7 +33,7 @@ const VIEWERS = 32;
 const LOGIN_WORKERS = int('BENCH_LOGIN_WORKERS', 2);
 const LOGIN_SECONDS = int('BENCH_LOGIN_SECONDS', 90);
 /** Which figures to run (BENCH_FIGURES=2,3), all by default; 1 and 5 come from the same run. */
-const FIGURES = new Set((process.env.BENCH_FIGURES ?? '1,2,3,4,5,6,7').split(',').map((f) => f.trim()));
+const FIGURES = new Set((process.env.BENCH_FIGURES ?? '1,2,3,4,5,6,7,8,9').split(',').map((f) => f.trim()));
 const HOSTILE = int('BENCH_HOSTILE', 4);
 const HOSTILE_KINDS = (process.env.BENCH_HOSTILE_KINDS ?? 'max_size,max_nesting,regex').split(',').map((k) => k.trim()) as HostileKind[];
 /** Well-behaved agents whose verdict p99 figure 6 compares with and without hostile neighbours. */
@@ -454,6 +456,31 @@ async function figure7(a: Child, token: string): Promise<void> {
   }
 }
 
+/** Figure 8, the overview's aggregates (bench/overview.ts), each beside a count(*) over the same events. */
+async function figure8(db: BenchDatabase): Promise<void> {
+  const m = await measureOverview(db.url, { events: int('BENCH_OVERVIEW_EVENTS', 1_000_000), runs: 5 });
+  const note = `${m.events} events in the last 24 h, seeded by SQL in ${m.seedSeconds.toFixed(0)} s; median of 5 warm runs`;
+  for (const a of m.aggregates) {
+    add({ figure: `overview_${a.aggregate.replace(/[^a-z0-9]+/g, '_')}_ms`, label: `overview: ${a.aggregate}`, value: a.medianMs, unit: 'ms', floor: m.countMedianMs, floorLabel: 'count(*) same rows', goal: '≤3x floor', met: a.medianMs <= 3 * m.countMedianMs, note });
+  }
+}
+
+/** Figure 9, the dashboard (bench/dashboard.ts): event to card in a browser beside event to a bare SSE client, and the inbox's first load. */
+async function figure9(db: BenchDatabase, dataDir: string): Promise<void> {
+  const e = await startArbiter('arbiter-e', db.url, dataDir);
+  try {
+    const m = await measureDashboard(e, { pending: int('BENCH_INBOX_PENDING', 1000), rate: int('BENCH_INBOX_RATE', 20), seconds: int('BENCH_INBOX_SECONDS', 15) });
+    const load = `${m.pending} review cards on screen, ${m.arrivals.sent} events at ${m.arrivals.rate.toFixed(1)}/s for ${m.arrivals.seconds.toFixed(1)} s; not seen: browser ${m.browser.missing}, SSE client ${m.sse.missing}`;
+    for (const q of ['p50', 'p99'] as const) {
+      add({ figure: `inbox_card_${q}_ms`, label: `event to inbox card ${q} (Chromium)`, value: m.browser[q], unit: 'ms', floor: m.sse[q], floorLabel: `event to bare SSE client ${q}`, goal: 'informative', met: null, note: load });
+    }
+    const kb = (b: number) => b / 1000;
+    add({ figure: 'inbox_first_load_gzip_kb', label: 'inbox route first load, JS+CSS gzip', value: kb(m.firstLoad.inboxGzipBytes), unit: 'KB', floor: null, floorLabel: `all ${m.firstLoad.assetCount} JS+CSS assets: ${kb(m.firstLoad.allAssetsGzipBytes).toFixed(1)} KB`, ratio: null, goal: '≤250 KB', met: m.firstLoad.inboxGzipBytes <= 250_000, note: `fetched for /reviews: ${m.firstLoad.files.join(', ')}` });
+  } finally {
+    await e.stop();
+  }
+}
+
 // ------------------------------------------------------------------------------------------------------------ main
 
 function printResults(machine: string): void {
@@ -545,6 +572,8 @@ async function main(): Promise<void> {
     children.length = 0;
     if (wanted('4')) await guarded(`figure 4: ${SESSIONS} idle sessions on one instance`, () => figure4(db, dataDir));
     if (wanted('6')) await guarded('figure 6: isolation from hostile agents on the same instance', () => figure6(db, dataDir));
+    if (wanted('8')) await guarded('figure 8: the overview aggregates on a large table', () => figure8(db));
+    if (wanted('9')) await guarded('figure 9: the dashboard, event to inbox card and first load', () => figure9(db, dataDir));
     notes.push(`load generated from this process (figures 1-3) and ${LOGIN_WORKERS} forked processes (figure 4 logins) on the same cores as the servers and PostgreSQL; whole run ${((nowMs() - started) / 1000).toFixed(0)} s`);
   } catch (err) {
     failed = true;
