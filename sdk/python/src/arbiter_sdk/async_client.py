@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import time
 import uuid
 from urllib.parse import urlsplit
@@ -14,26 +13,16 @@ from typing import Any, Literal
 
 from websockets.exceptions import ConnectionClosed
 
-from ._calls import RECENT_LIMIT, InFlight, Recent, fallback, hash_problem
+from ._calls import RECENT_LIMIT, InFlight, Recent, fallback
+from ._connection import backoff_delay, close_of, connect_error, login_frame, open_socket, speaks_1_1
 from ._failures import FINAL_CLOSE, Failure, agent_url, close_failure, display_url, socket_failure
+from ._frames import answer_to, event_frame
 from .canonical import canonical_json, event_input_sha256
 from .errors import ArbiterConnectError
 from .guard import guard_with
 from .verdict import Verdict
 
-try:  # websockets >= 13: the new asyncio implementation
-    from websockets.asyncio.client import connect as _ws_connect
-
-    _HEADERS_ARG = "additional_headers"
-except ImportError:  # websockets 10.4-12 (Debian 12 ships 10.4)
-    from websockets.legacy.client import connect as _ws_connect  # type: ignore[no-redef]
-
-    _HEADERS_ARG = "extra_headers"
-
 __all__ = ["AsyncArbiterClient"]
-
-# Verdict frames may carry an edited input as large as an event's (64 KiB by default); leave room.
-_MAX_FRAME_BYTES = 4 * 1024 * 1024
 
 
 class AsyncArbiterClient:
@@ -190,13 +179,7 @@ class AsyncArbiterClient:
         sha256 = event_input_sha256(kind, tool, input)
         if event_id in self._in_flight:
             raise ValueError(f"event {event_id} is already waiting for its verdict")
-        frame: dict[str, Any] = {"type": "event", "event_id": event_id, "kind": kind}
-        if tool is not None:
-            frame["tool"] = tool
-        if input is not None:
-            frame["input"] = input
-        if agent_id is not None:
-            frame["agent_id"] = agent_id
+        frame = event_frame(event_id, kind, tool, input, agent_id)
         future: asyncio.Future[Verdict] = asyncio.get_running_loop().create_future()
         self._in_flight[event_id] = InFlight(frame, kind, tool, input, sha256, future)
         if self._live:
@@ -264,12 +247,7 @@ class AsyncArbiterClient:
         self._opened += 1
         host = urlsplit(self._url).hostname or ""
         try:
-            ws = await _ws_connect(
-                self._url,
-                open_timeout=self._connect_timeout,
-                max_size=_MAX_FRAME_BYTES,
-                **{_HEADERS_ARG: {"Authorization": f"Bearer {self._api_key}"}},
-            )
+            ws = await open_socket(self._url, self._api_key, self._connect_timeout)
         except asyncio.CancelledError:
             raise
         except Exception as err:  # noqa: BLE001: every way an attempt can fail is classified
@@ -277,13 +255,7 @@ class AsyncArbiterClient:
         self._ws = ws
         logged_in = False
         try:
-            login: dict[str, Any] = {"type": "login", "session_id": self._session_label}
-            if self._resume_token:
-                login["resume_token"] = self._resume_token
-            if self._agent_id:
-                login["agent_id"] = self._agent_id
-            if self._source:
-                login["source"] = self._source
+            login = login_frame(self._session_label, self._resume_token, self._agent_id, self._source)
             await ws.send(json.dumps(login))
             async for message in ws:
                 if isinstance(message, bytes):
@@ -294,18 +266,10 @@ class AsyncArbiterClient:
             pass
         finally:
             self._live = False
-        code, reason = self._close_of(ws)
+        code, reason = close_of(ws)
         if logged_in:
             return Failure("network", reason, False if code in FINAL_CLOSE else "transport", close_code=code)
         return close_failure(code, reason)
-
-    @staticmethod
-    def _close_of(ws: Any) -> tuple[int, str]:
-        rcvd = getattr(ws, "close_rcvd", None)
-        if rcvd is not None:
-            return int(rcvd.code), str(rcvd.reason or "")
-        code = getattr(ws, "close_code", None)
-        return (int(code) if code is not None else 1006), str(getattr(ws, "close_reason", "") or "")
 
     async def _on_frame(self, text: str) -> bool:
         """Handles one server frame; True when it was a login_ok."""
@@ -376,27 +340,9 @@ class AsyncArbiterClient:
             # A replay of something already answered, or a verdict whose caller gave up: stop its redelivery.
             await self._ack(event_id, "discarded" if event_id in self._given_up else "received")
             return
-        problem = hash_problem(frame, waiting)
-        if problem:
-            await self._ack(event_id, "discarded")
-            self._settle(event_id, fallback(event_id, waiting.sha256, waiting.input, "client_error", problem))
-            return
-        await self._ack(event_id, "received")
-        edited = frame.get("edited") is True
-        self._settle(
-            event_id,
-            Verdict(
-                event_id=event_id,
-                decision="allow" if frame.get("decision") == "allow" else "block",
-                reason=str(frame.get("reason", "")),
-                source=frame.get("source", "policy"),
-                review_id=frame.get("review_id"),
-                input_sha256=str(frame.get("input_sha256")),
-                input=frame.get("input") if edited else waiting.input,
-                edited=edited,
-                original_input_sha256=frame.get("original_input_sha256") if edited else None,
-            ),
-        )
+        status, verdict = answer_to(event_id, frame, waiting)
+        await self._ack(event_id, status)
+        self._settle(event_id, verdict)
 
     def _settle(self, event_id: str, verdict: Verdict) -> None:
         waiting = self._in_flight.pop(event_id, None)
@@ -427,10 +373,7 @@ class AsyncArbiterClient:
         await self._send(frame)
 
     def _speaks_1_1(self) -> bool:
-        try:
-            return self._protocol is not None and tuple(int(p) for p in self._protocol.split(".")) >= (1, 1)
-        except ValueError:
-            return False
+        return speaks_1_1(self._protocol)
 
     async def _send(self, frame: dict[str, Any]) -> None:
         ws = self._ws
@@ -444,13 +387,9 @@ class AsyncArbiterClient:
 
     def _next_delay(self) -> float:
         """The next reconnect delay: doubling from the initial delay up to the maximum, with jitter."""
-        delay = min(self._max_delay, self._initial_delay * 2**self._attempt)
+        delay = backoff_delay(self._initial_delay, self._max_delay, self._attempt)
         self._attempt += 1
-        return delay * (0.5 + random.random() / 2)
+        return delay
 
     def _connect_error(self, failure: Failure, note: str | None = None) -> ArbiterConnectError:
-        notes = ", ".join(n for n in (note, f"{self._opened} attempts" if self._opened > 1 else None) if n)
-        # Reached, but refused (an HTTP status or a close code), or not reached at all.
-        lead = "cannot connect to" if failure.status is not None or failure.close_code is not None else "cannot reach"
-        message = f"{lead} {display_url(self._url)}: {failure.detail}{f' ({notes})' if notes else ''}"
-        return ArbiterConnectError(failure.code, message, close_code=failure.close_code, status=failure.status)
+        return connect_error(self._url, self._opened, failure, note)
