@@ -176,6 +176,26 @@ async def test_a_1_0_server_gets_no_cancel_and_no_ack_status() -> None:
         assert not any(f["type"] == "cancel" or "status" in f for f in received)
 
 
+async def test_a_session_ended_by_a_person_is_not_reconnected() -> None:
+    logins = 0
+
+    async def script(ws: Any, received: list[dict[str, Any]]) -> None:
+        nonlocal logins
+        logins += 1
+        await _next_event(ws, received)
+        await ws.close(4002, "session_ended")
+
+    async for url, received in _peer(script):
+        async with arbiter_sdk.connect(url=url, api_key="arb_x_y", session_id="ended", reconnect_initial_delay=0.05) as client:
+            verdict = await client.decide(tool="shell.exec", input={"cmd": "make"}, timeout=5, event_id="e-6")
+            assert (verdict.decision, verdict.source) == ("block", "client_error")
+            assert "ended by a person" in verdict.reason
+            later = await client.decide(tool="shell.exec", input={"cmd": "make"}, timeout=5, event_id="e-7")
+            assert (later.decision, later.source) == ("block", "client_error")
+            await asyncio.sleep(0.3)
+        assert logins == 1
+
+
 async def _until(check: Callable[[], bool]) -> None:
     while not check():
         await asyncio.sleep(0.02)

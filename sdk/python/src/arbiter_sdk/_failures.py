@@ -30,6 +30,7 @@ class Failure:
 # Close codes after which reconnecting cannot help.
 FINAL_CLOSE = {
     4001: "the session was resumed by another connection",
+    4002: "the session was ended by a person",
     4400: "protocol error",
     4401: "the API key is missing, invalid or revoked",
 }
