@@ -20,6 +20,7 @@ import { StreamModule } from './stream/stream.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { RetentionModule } from './retention/retention.module.js';
+import { OverviewModule } from './overview/overview.module.js';
 
 @Module({})
 export class AppModule {
@@ -46,6 +47,7 @@ export class AppModule {
         WebhooksModule,
         ReviewsModule,
         RetentionModule,
+        OverviewModule,
         DashboardModule,
       ],
     };

@@ -209,6 +209,8 @@ describe('OpenAPI document, checked against real requests and responses', () => 
     await call('GET', `/api/reviews?status=withdrawn`, 200, { token });
     await call('GET', `/api/reviews/${held.review_id}`, 200, { token });
     await call('GET', '/api/reviews', 200, { token });
+    await call('GET', '/api/overview', 200, { token });
+    await call('GET', `/api/overview?project=${project.id}&range=7d`, 200, { token });
     await call('GET', `/api/sessions/${session}`, 200, { token });
     await agent.close();
 

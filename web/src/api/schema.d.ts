@@ -143,6 +143,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Totals, events per hour by verdict, review decision times and expiries, top blocked tools and rules, most active agents
+         * @description Over the last 24 hours or 7 days, all projects or one. Each aggregate is one SQL statement over an index range. Days and hours are UTC.
+         */
+        get: operations["OverviewController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects": {
         parameters: {
             query?: never;
@@ -1190,6 +1210,89 @@ export interface components {
             token: string;
             user: components["schemas"]["SignedInUser"];
         };
+        OverviewAgent: {
+            /** @description null: events sent without an agent_id */
+            agent_id: string | null;
+            blocks: number;
+            events: number;
+        };
+        OverviewBlockedTool: {
+            blocks: number;
+            tool: string;
+        };
+        OverviewBlockingRule: {
+            blocks: number;
+            /** @description The rule's reason when it blocked */
+            reason: string | null;
+            /** Format: uuid */
+            rule_id: string;
+            /** @description The rule's tool glob when it blocked */
+            tool: string | null;
+        };
+        OverviewDecisionTime: {
+            /**
+             * @description The day the reviews were raised (UTC)
+             * @example 2026-11-30
+             */
+            day: string;
+            /** @description Reviews a person decided */
+            decided: number;
+            /** @description Median seconds from raised to decided */
+            p50_seconds: number;
+            /** @description 95th percentile seconds from raised to decided */
+            p95_seconds: number;
+        };
+        OverviewExpiries: {
+            /**
+             * @description The day the review window closed (UTC)
+             * @example 2026-11-30
+             */
+            day: string;
+            expired: number;
+        };
+        OverviewHour: {
+            allow: number;
+            block: number;
+            /**
+             * Format: date-time
+             * @description Start of the hour (UTC)
+             */
+            hour: string;
+            /** @description No verdict yet (waiting for a review) */
+            pending: number;
+        };
+        OverviewTotals: {
+            /** @description Events in the window whose verdict was block */
+            blocks: number;
+            /** @description Events in the window */
+            events: number;
+            /** @description Sessions with an agent connected now */
+            live_sessions: number;
+            /** @description Reviews waiting now, whenever raised */
+            pending_reviews: number;
+        };
+        OverviewView: {
+            /** @description Days with decided reviews, oldest first */
+            decision_times: components["schemas"]["OverviewDecisionTime"][];
+            /** @description Every hour of the window, oldest first */
+            events_per_hour: components["schemas"]["OverviewHour"][];
+            /** @description Days with expired reviews, oldest first */
+            expiries: components["schemas"]["OverviewExpiries"][];
+            /** @description At most 5, most events first */
+            most_active_agents: components["schemas"]["OverviewAgent"][];
+            /** @enum {string} */
+            range: "24h" | "7d";
+            /**
+             * Format: date-time
+             * @description Start of the window
+             */
+            since: string;
+            /** @description At most 5, most blocks first */
+            top_blocked_tools: components["schemas"]["OverviewBlockedTool"][];
+            /** @description At most 5, most blocks first */
+            top_blocking_rules: components["schemas"]["OverviewBlockingRule"][];
+            totals: components["schemas"]["OverviewTotals"];
+        };
         PauseProjectDto: {
             /**
              * @description Sent to the agents with every block, after who paused it
@@ -2054,6 +2157,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserView"];
+                };
+            };
+            /** @description An error (see `error.code`) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    OverviewController_get: {
+        parameters: {
+            query?: {
+                /** @description Only this project */
+                project?: string;
+                /** @description The window back from now */
+                range?: "24h" | "7d";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverviewView"];
                 };
             };
             /** @description An error (see `error.code`) */
