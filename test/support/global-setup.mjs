@@ -2,7 +2,7 @@
 // First it builds dist/ (Prisma client, the agent SDK's sdk/typescript/dist, the server's TypeScript, each only when
 // changed: scripts/build.mjs), once for the whole run, before Jest loads any test: the tests import @arbiter-ai/sdk's
 // built files, the suites that start real server processes run dist/src/main.js, and two workers compiling the same
-// files at once could hand one of them a half-written file.
+// files at once could hand one of them a half-written file. Then the dashboard's web/dist, also only when changed.
 // The PostgreSQL server for the run: DATABASE_URL's when set, else one embedded server, run by the same code as
 // `npm start`'s (dist/src/infra/database/embedded-postgres.js), so that as root from a private folder it is placed
 // where the postgres user can reach it, as for users.
@@ -22,8 +22,16 @@ function buildDist() {
   if (status !== 0) throw new Error(`building dist/ failed (${signal ?? `exit ${status}`}): the tests run what npm start runs`);
 }
 
+// The dashboard (web/dist) too, once, here: built inside a suite's beforeAll it ran while the other worker's suites
+// waited on its lock, and under CI load the wait passed a hook's timeout (the admin pages' suite failed so).
+function buildWeb() {
+  const { status, signal } = spawnSync(process.execPath, [path.join(projectRoot, 'web/scripts/build-if-changed.mjs')], { cwd: projectRoot, stdio: 'inherit' });
+  if (status !== 0) throw new Error(`building web/dist failed (${signal ?? `exit ${status}`}): the dashboard's suites test the built app`);
+}
+
 export default async function globalSetup() {
   buildDist();
+  buildWeb();
   const runId = `${process.pid}_${randomBytes(3).toString('hex')}`;
   let adminUrl = process.env.DATABASE_URL;
   if (adminUrl) {
