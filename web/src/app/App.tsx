@@ -16,6 +16,7 @@ import { theme } from './theme';
 // visited, so the inbox's first load stays small (npm run bench, figure 9).
 const AuditPage = lazy(() => import('../audit/AuditPage').then((m) => ({ default: m.AuditPage })));
 const ApiKeysPage = lazy(() => import('../keys/ApiKeysPage').then((m) => ({ default: m.ApiKeysPage })));
+const OverviewPage = lazy(() => import('../overview/OverviewPage').then((m) => ({ default: m.OverviewPage })));
 const ReviewPage = lazy(() => import('../reviews/ReviewPage').then((m) => ({ default: m.ReviewPage })));
 const ProjectPage = lazy(() => import('../projects/ProjectPage').then((m) => ({ default: m.ProjectPage })));
 const ProjectsPage = lazy(() => import('../projects/ProjectsPage').then((m) => ({ default: m.ProjectsPage })));
@@ -59,6 +60,7 @@ export function App() {
                 <Route index element={<Navigate to="/reviews" replace />} />
                 <Route path="/reviews" element={<InboxPage />} />
                 <Route path="/reviews/:id" element={<ReviewPage />} />
+                <Route path="/overview" element={<OverviewPage />} />
                 <Route path="/projects" element={<ProjectsPage />} />
                 <Route path="/projects/:id" element={<ProjectPage />} />
                 <Route path="/projects/:id/rules" element={<RulesPage />} />

@@ -78,6 +78,7 @@ export function Layout() {
               ) : undefined
             }
           />
+          <NavLink component={Link} to="/overview" label="Overview" active={location.pathname.startsWith('/overview')} onClick={close} />
           <NavLink component={Link} to="/projects" label="Projects" active={location.pathname.startsWith('/projects')} onClick={close} />
           <NavLink component={Link} to="/sessions" label="Sessions" active={location.pathname.startsWith('/sessions')} onClick={close} />
           {me.role === 'admin' && <NavLink component={Link} to="/users" label="Users" active={location.pathname.startsWith('/users')} onClick={close} />}
