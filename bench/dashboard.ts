@@ -38,7 +38,7 @@ function gzipSizes(): Map<string, number> {
   return sizes;
 }
 
-/** A bare SSE reader on /api/stream: the first time each `deploy.ev<n>` appears in the stream, stamped. */
+/** A bare SSE reader on /api/stream: the first time each `deploy.ev<n>x` appears in the stream, stamped. */
 function sseClient(url: string, token: string, seen: Map<number, number>): { close(): void; ready: Promise<void> } {
   let req: http.ClientRequest;
   const ready = new Promise<void>((resolve, reject) => {
@@ -47,7 +47,7 @@ function sseClient(url: string, token: string, seen: Map<number, number>): { clo
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         const at = wallMs();
-        for (const m of chunk.matchAll(/deploy\.ev(\d+)\b/g)) if (!seen.has(Number(m[1]))) seen.set(Number(m[1]), at);
+        for (const m of chunk.matchAll(/deploy\.ev(\d+)x/g)) if (!seen.has(Number(m[1]))) seen.set(Number(m[1]), at);
       });
       resolve();
     });
@@ -103,7 +103,8 @@ export async function measureDashboard(a: Child, opts: { pending: number; rate: 
       if (/^\/assets\/.*\.(js|css)$/.test(p)) fetched.add(p);
     });
     // Every text node or element added to the page is searched for the arriving events' tools, first sighting kept.
-    // A string, not a function: the bench compiles without the DOM's types.
+    // A string, not a function: the bench compiles without the DOM's types. The tool ends in `x` because textContent
+    // runs the card's texts together (`deploy.ev12` then the project's name), so no word boundary ends the number.
     await page.addInitScript(`(() => {
       const seen = (window.__benchSeen = {});
       new MutationObserver((records) => {
@@ -112,7 +113,7 @@ export async function measureDashboard(a: Child, opts: { pending: number; rate: 
           for (const node of r.addedNodes) {
             const text = node.textContent || '';
             if (!text.includes('deploy.ev')) continue;
-            for (const m of text.matchAll(/deploy\\.ev(\\d+)\\b/g)) if (!(m[1] in seen)) seen[m[1]] = at;
+            for (const m of text.matchAll(/deploy\\.ev(\\d+)x/g)) if (!(m[1] in seen)) seen[m[1]] = at;
           }
         }
       }).observe(document, { childList: true, subtree: true });
@@ -122,7 +123,10 @@ export async function measureDashboard(a: Child, opts: { pending: number; rate: 
     await page.getByLabel('Password', { exact: true }).fill(BENCH_ADMIN.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     const cards = page.getByRole('feed', { name: 'Pending reviews' }).getByRole('article');
-    await cards.first().waitFor({ timeout: 120_000 });
+    await cards.first().waitFor({ timeout: 300_000 }).catch(async (err: Error) => {
+      const text = (await page.locator('body').innerText().catch(() => '')).replace(/\s+/g, ' ').slice(0, 300);
+      throw new Error(`no review card on ${page.url()} (page says: ${text}): ${err.message.split('\n')[0]}`);
+    });
     await page.waitForLoadState('networkidle');
     const onScreen = await cards.count();
     await stream.ready;
@@ -143,7 +147,7 @@ export async function measureDashboard(a: Child, opts: { pending: number; rate: 
       const wait = due - wallMs();
       if (wait > 0) await sleep(wait);
       sentAt.set(n, wallMs());
-      agent.decide(`ev-${n}`, { kind: 'tool', tool: `deploy.ev${n}`, input: { build: n, target: 'production' } }).catch(() => undefined);
+      agent.decide(`ev-${n}`, { kind: 'tool', tool: `deploy.ev${n}x`, input: { build: n, target: 'production' } }).catch(() => undefined);
     }
     const elapsed = (wallMs() - start) / 1000;
     // Let the last ones land (generously: a miss is reported, not waited for forever).
