@@ -151,6 +151,12 @@ describe('dashboard accessibility', () => {
         await check('sessions page');
         await shot('sessions');
 
+        await page.goto(`${world.instance.url}/overview`);
+        await page.getByRole('region', { name: 'Events per hour by verdict' }).waitFor();
+        await page.getByRole('region', { name: 'Most active agents' }).getByRole('table').waitFor();
+        await check('overview page');
+        await shot('overview');
+
         await page.goto(`${world.instance.url}/projects`);
         await page.getByRole('region', { name: 'Projects list' }).getByRole('link', { name: 'payments-agent', exact: true }).waitFor();
         await check('projects page');
