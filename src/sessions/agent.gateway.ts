@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import type { IncomingMessage } from 'node:http';
 import {
   Inject,
@@ -9,7 +8,6 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { type OnGatewayConnection, type OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
-import { Histogram } from 'prom-client';
 import { WebSocket, type WebSocketServer } from 'ws';
 import { ApiKeysService } from '../auth/api-keys/api-keys.service.js';
 import { looksLikeApiKey } from '../auth/api-keys/api-key-format.js';
@@ -20,19 +18,16 @@ import { MetricsService } from '../infra/metrics/metrics.service.js';
 import { PgNotifyService } from '../infra/notify/pg-notify.service.js';
 import { PhaseWheel } from '../infra/scheduling/phase-wheel.js';
 import { type TrustProxyFn, clientAddress } from '../infra/websocket/client-address.js';
-import { canonicalJson, eventInputSha256 } from '../policies/canonical-event.js';
-import { matchRules } from '../policies/policy-engine.js';
 import { PolicyCache } from '../policies/policy-cache.service.js';
 import { registerConnectionGauges } from './agent-connection.metrics.js';
 import { type AgentConnection, AgentConnectionRegistry } from './agent-connection.registry.js';
+import { AgentFrameIntake, FatalFrame, closedMeanwhile } from './agent-frame-intake.js';
 import { EventCancellation } from './event-cancel.js';
-import { EventRecorderRepository, type RecordOutcome } from './event-recorder.repository.js';
-import { InboundBudget } from './inbound-budget.js';
+import { EventRecorderRepository } from './event-recorder.repository.js';
+import type { InboundBudget } from './inbound-budget.js';
 import { LeaseRenewer } from './lease-renewer.js';
-import { TenantThrottle } from './tenant-throttle.js';
-import { ThrottleLog } from './throttle-log.js';
-import { applyMode } from './mode-decision.js';
-import { type AckFrame, type CancelFrame, CloseCode, type EventFrame, type InventoryFrame, type LoginFrame, PROTOCOL_VERSION, type ServerFrame, type VerdictFrame, parseClientFrame } from './protocol.js';
+import type { TenantThrottle } from './tenant-throttle.js';
+import { CloseCode, type LoginFrame, PROTOCOL_VERSION, type ServerFrame, type VerdictFrame } from './protocol.js';
 import { sessionClaimedChannel, sessionOutboxChannelOf } from './session-events.js';
 import { SessionHooks } from './session-hooks.service.js';
 import { SessionInventory } from './session-inventory.js';
@@ -42,37 +37,13 @@ import { VerdictOutboxService } from './verdict-outbox.service.js';
 /** About how often the heartbeat wakes to ping one slot of connections (PhaseWheel). */
 const PING_TURN_MS = 50;
 
-/**
- * What a waiting frame costs beyond its bytes (its place in the connection's queue), so that a flood of tiny frames is
- * bounded too.
- */
-const FRAME_OVERHEAD_BYTES = 512;
 /** How long a shutdown waits for the leases' release before it closes the agents' sockets anyway. */
 const SHUTDOWN_RELEASE_MS = 2000;
-
-/** After an await: TypeScript would keep a narrowing of `state` made before it. */
-function closedMeanwhile(conn: AgentConnection): boolean {
-  return conn.state === 'closed';
-}
-
-function byteLength(data: WebSocket.RawData): number {
-  if (Array.isArray(data)) return data.reduce((n, chunk) => n + chunk.length, 0);
-  return data.byteLength;
-}
-
-class FatalFrame extends Error {
-  constructor(
-    readonly closeCode: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * `GET /ws`: the agents' control plane. Sessions are identified by a server-owned id in the key's own namespace and
  * held by one connection at a time through a lease fenced by epoch; verdicts are rows first and frames second.
+ * Frames are read, charged and dispatched by AgentFrameIntake; this class accepts, logs in, sends and closes.
  * See PROTOCOL.md beside this file.
  */
 @WebSocketGateway({ path: '/ws' })
@@ -81,13 +52,13 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
   private draining = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unsubscribe: (() => void)[] = [];
-  private readonly verdictLatency: Histogram;
   /** Each connection's ping phase. */
   private readonly pingWheel: PhaseWheel<AgentConnection>;
   private readonly renewer: LeaseRenewer;
-  /** Received frames waiting to be handled, in bytes: a connection (or the instance) that is ahead is not read. */
+  private readonly intake: AgentFrameIntake;
+  /** The intake's budget of received bytes (see AgentFrameIntake). */
   readonly inbound: InboundBudget<AgentConnection>;
-  /** Bytes and main-thread time per project: a project over its rates has its sockets held (through `inbound`). */
+  /** The intake's per-project rates (see AgentFrameIntake). */
   readonly throttle: TenantThrottle<AgentConnection>;
   private trustProxy: TrustProxyFn = () => false;
 
@@ -97,38 +68,31 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
     private readonly apiKeys: ApiKeysService,
     private readonly policies: PolicyCache,
     private readonly leases: SessionLeaseRepository,
-    private readonly recorder: EventRecorderRepository,
+    recorder: EventRecorderRepository,
     private readonly outbox: VerdictOutboxService,
-    private readonly cancellation: EventCancellation,
-    private readonly inventories: SessionInventory,
+    cancellation: EventCancellation,
+    inventories: SessionInventory,
     private readonly notify: PgNotifyService,
     private readonly hooks: SessionHooks,
     private readonly adapterHost: HttpAdapterHost,
     metrics: MetricsService,
   ) {
-    this.inbound = new InboundBudget<AgentConnection>(config.wsMaxQueuedBytes, config.wsMaxQueuedBytesTotal, {
-      // ws pauses the underlying net.Socket: TCP flow control then holds the client back, not our memory.
-      pause: (conn) => conn.socket.pause(),
-      resume: (conn) => conn.socket.resume(),
-    });
-    const throttleLog = new ThrottleLog(this.logger, config);
-    this.throttle = new TenantThrottle<AgentConnection>(
-      { bytesPerSecond: config.wsProjectBytesPerSecond, cpuMsPerSecond: config.wsProjectCpuMsPerSecond },
-      { hold: (conn) => this.inbound.throttle(conn), release: (conn) => this.inbound.unthrottle(conn) },
-      (projectId) => throttleLog.throttled(projectId),
+    this.intake = new AgentFrameIntake(
+      { config, logger: this.logger, metrics, apiKeys, policies, recorder, outbox, cancellation, inventories, hooks },
+      {
+        send: (conn, frame) => this.send(conn, frame),
+        close: (conn, closeCode, code, message) => this.close(conn, closeCode, code, message),
+        login: (conn, frame) => this.login(conn, frame),
+      },
     );
+    this.inbound = this.intake.inbound;
+    this.throttle = this.intake.throttle;
     this.pingWheel = new PhaseWheel(PhaseWheel.slotsFor(config.wsPingIntervalMs, PING_TURN_MS));
     this.renewer = new LeaseRenewer(config.leaseSeconds, leases, apiKeys, this.logger, (conn, revoked) =>
       revoked
         ? this.close(conn, CloseCode.unauthorized, 'unauthorized', 'the API key was revoked')
         : this.close(conn, CloseCode.superseded, 'superseded', 'the session was resumed by another connection'),
     );
-    this.verdictLatency = new Histogram({
-      name: 'arbiter_verdict_latency_seconds',
-      help: 'Time from an event frame arriving to its policy verdict being sent',
-      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
-      registers: [metrics.registry],
-    });
     registerConnectionGauges(metrics.registry, this.registry, this.inbound, this.throttle);
   }
 
@@ -149,7 +113,7 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
     this.unsubscribe.push(
       this.notify.subscribe(sessionOutboxChannelOf(this.config.instanceId), ({ session_id, verdict }) => {
         const conn = this.registry.holderOf(session_id);
-        if (conn) this.enqueue(conn, () => (verdict ? this.sendOwed(conn, verdict) : this.flush(conn)));
+        if (conn) this.intake.enqueue(conn, () => (verdict ? this.sendOwed(conn, verdict) : this.flush(conn)));
       }),
       this.notify.subscribe(sessionClaimedChannel, ({ session_id, epoch }) => {
         const conn = this.registry.holderOf(session_id);
@@ -160,7 +124,7 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
       }),
       // NOTIFY is not stored: after our LISTEN connection comes back, send whatever became owed meanwhile.
       this.notify.onReconnect(() => {
-        for (const conn of this.registry.liveSessions()) this.enqueue(conn, () => this.flush(conn));
+        for (const conn of this.registry.liveSessions()) this.intake.enqueue(conn, () => this.flush(conn));
       }),
     );
     // One slot of the wheel per turn, about every 50 ms: see PhaseWheel.
@@ -239,68 +203,11 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
       if (conn.state === 'awaiting_login') this.close(conn, CloseCode.loginTimeout, 'login_timeout', `no login frame within ${this.config.wsLoginTimeoutMs} ms`);
     }, this.config.wsLoginTimeoutMs);
     socket.on('pong', () => (conn.unansweredPings = 0));
-    socket.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
+    socket.on('message', (data, isBinary) => this.intake.receive(conn, data, isBinary));
     socket.on('error', (err) => this.logger.debug(`agent socket ${conn.id}: ${err.message}`));
     socket.on('close', () => void this.onClose(conn));
   }
 
-  /**
-   * A frame waits as the bytes it came in (parsed objects can be many times larger), counted against the connection's
-   * and the instance's budget, and is parsed when its turn comes.
-   */
-  private onMessage(conn: AgentConnection, data: WebSocket.RawData, isBinary: boolean): void {
-    if (conn.state === 'closed' || conn.closing) return;
-    const receivedAt = process.hrtime.bigint();
-    if (isBinary) return this.close(conn, CloseCode.protocolError, 'protocol_error', 'frames must be JSON text');
-    const size = byteLength(data);
-    const bytes = size + FRAME_OVERHEAD_BYTES;
-    this.inbound.take(conn, bytes);
-    // The rate is what the tenant sends (the overhead only sizes what waits in memory), so that many small frames of a
-    // busy project cost it what they weigh, and large ones what they make the instance decode and store.
-    if (conn.principal) this.throttle.charge(conn.principal.projectId, size, 0);
-    this.enqueue(conn, () => this.handleFrame(conn, data, receivedAt), bytes);
-  }
-
-  private async handleFrame(conn: AgentConnection, data: WebSocket.RawData, receivedAt: bigint): Promise<void> {
-    if (!(await this.unthrottled(conn))) return;
-    const started = performance.now();
-    const parsed = parseClientFrame(data.toString());
-    this.chargeCpu(conn, started);
-    if (!parsed.ok) {
-      if (parsed.fatal) throw new FatalFrame(CloseCode.protocolError, 'protocol_error', parsed.message);
-      return void this.send(conn, { type: 'error', code: 'validation_failed', message: parsed.message, ...(parsed.eventId ? { event_id: parsed.eventId } : {}) });
-    }
-    const frame = parsed.frame;
-    if (frame.type === 'login') {
-      if (conn.state !== 'awaiting_login') throw new FatalFrame(CloseCode.protocolError, 'protocol_error', 'login was already sent');
-      conn.state = 'logging_in';
-      clearTimeout(conn.loginTimer);
-      return this.login(conn, frame);
-    }
-    if (conn.state === 'awaiting_login') throw new FatalFrame(CloseCode.protocolError, 'protocol_error', 'the first frame must be login');
-    if (frame.type === 'event') return this.event(conn, frame, receivedAt);
-    if (frame.type === 'cancel') return this.cancel(conn, frame);
-    if (frame.type === 'inventory') return this.inventory(conn, frame);
-    if (conn.state === 'live') this.ack(conn, frame);
-  }
-
-  /** Runs `work` after the connection's earlier frames; `bytes` (taken from the inbound budget) are given back after. */
-  private enqueue(conn: AgentConnection, work: () => Promise<void>, bytes = 0): void {
-    conn.queue = conn.queue
-      .then(async () => {
-        if (conn.state !== 'closed') await work();
-      })
-      .catch((err: unknown) => {
-        if (err instanceof FatalFrame) return this.close(conn, err.closeCode, err.code, err.message);
-        this.logger.error(`agent connection ${conn.id}: ${(err as Error).stack ?? err}`);
-        // A login that failed (e.g. the database is unreachable) would leave the socket neither logged in nor closed.
-        if (conn.state === 'logging_in') return this.close(conn, CloseCode.serverRestarting, 'not_ready', 'cannot log in right now; reconnect');
-        this.send(conn, { type: 'error', code: 'internal', message: 'internal error; retry' });
-      })
-      .finally(() => {
-        if (bytes > 0) this.inbound.give(conn, bytes);
-      });
-  }
 
   private async login(conn: AgentConnection, frame: LoginFrame): Promise<void> {
     const key = conn.headerApiKey ?? frame.api_key;
@@ -358,102 +265,6 @@ export class AgentGateway implements OnGatewayInit, OnGatewayConnection, OnAppli
     if (!claim.created) await this.flush(conn);
   }
 
-  private async event(conn: AgentConnection, frame: EventFrame, receivedAt: bigint): Promise<void> {
-    const session = conn.session!;
-    const policy = await this.policies.get(session.projectId);
-    // Again just before the costly part: frames released together must not all run before the first is charged.
-    if (!(await this.unthrottled(conn))) return;
-    const started = performance.now();
-    const policyEvent = { kind: frame.kind, tool: frame.tool ?? null, input: frame.input };
-    const inputJson = canonicalJson(frame.input ?? null);
-    const inputSha256 = eventInputSha256(policyEvent, inputJson);
-    const match = matchRules(policy, policyEvent);
-    this.chargeCpu(conn, started);
-    const outcome = applyMode(policy, match);
-    const record = { sessionId: session.id, projectId: session.projectId, epoch: session.epoch, frame, inputSha256, ruleAction: match.action, rule: match.rule };
-    let result: RecordOutcome;
-    try {
-      result =
-        outcome.kind === 'verdict'
-          ? await this.recorder.recordVerdict(record, outcome.decision, outcome.reason)
-          : await this.recorder.recordReview(record, outcome.timeoutDecision, outcome.timeoutSeconds);
-    } catch (err) {
-      // 22P05 / 22P02: JSON PostgreSQL cannot store (a \u0000 in a string).
-      const code = (err as { code?: string }).code;
-      if (code === '22P05' || code === '22P02') {
-        return void this.send(conn, { type: 'error', code: 'validation_failed', message: 'event: input cannot contain \\u0000', event_id: frame.event_id });
-      }
-      throw err;
-    }
-    switch (result.kind) {
-      case 'not_held':
-        return this.lost(conn);
-      case 'verdict':
-        // Sent even if sent before: a client repeating an event_id is asking for its verdict again.
-        if (this.send(conn, result.frame)) {
-          conn.sentVerdicts.add(frame.event_id);
-          this.verdictLatency.observe(Number(process.hrtime.bigint() - receivedAt) / 1e9);
-        }
-        return;
-      case 'withdrawn':
-        return void this.send(conn, result.frame);
-      case 'pending':
-        this.send(conn, result.frame);
-        if (result.created) {
-          this.hooks.emitReviewCreated({
-            sessionId: session.id,
-            projectId: session.projectId,
-            externalId: session.externalId,
-            reviewId: result.reviewId,
-            eventId: frame.event_id,
-            review: result.created,
-          });
-        }
-        return;
-    }
-  }
-
-  /**
-   * Waits while the connection's project is held for its rates (frames read before the hold included); false if the
-   * connection closed meanwhile.
-   */
-  private async unthrottled(conn: AgentConnection): Promise<boolean> {
-    if (!conn.principal) return true;
-    for (let wait = this.throttle.opened(conn.principal.projectId); wait; wait = this.throttle.opened(conn.principal.projectId)) {
-      await wait;
-      if (closedMeanwhile(conn)) return false;
-    }
-    return true;
-  }
-
-  /** Charges the main-thread time since `started` (performance.now()) to the connection's project, once known. */
-  private chargeCpu(conn: AgentConnection, started: number): void {
-    if (conn.principal) this.throttle.charge(conn.principal.projectId, 0, performance.now() - started);
-  }
-
-  /** The connection's statement found it no longer holds the session: revoked, or taken over. */
-  private async lost(conn: AgentConnection): Promise<never> {
-    if (!(await this.apiKeys.isActive(conn.principal!.apiKeyId))) throw new FatalFrame(CloseCode.unauthorized, 'unauthorized', 'the API key was revoked');
-    throw new FatalFrame(CloseCode.superseded, 'superseded', 'the session was resumed by another connection');
-  }
-
-  private async cancel(conn: AgentConnection, frame: CancelFrame): Promise<void> {
-    const outcome = await this.cancellation.cancel({ ...conn.session!, apiKeyId: conn.principal!.apiKeyId }, frame);
-    if (outcome.kind === 'not_held') return this.lost(conn);
-    this.send(conn, outcome.frame);
-  }
-
-  private async inventory(conn: AgentConnection, frame: InventoryFrame): Promise<void> {
-    const outcome = await this.inventories.record(conn.session!, frame);
-    if (outcome.kind === 'not_held') return this.lost(conn);
-    this.send(conn, outcome.frame);
-  }
-
-  private ack(conn: AgentConnection, frame: AckFrame): void {
-    const session = conn.session!;
-    this.outbox.ack(session.id, session.epoch, frame.event_id, frame.status ?? 'received');
-    conn.sentVerdicts.delete(frame.event_id);
-  }
 
   /** Sends one verdict the session is owed (from its notification), unless this connection already sent it. */
   private async sendOwed(conn: AgentConnection, verdict: VerdictFrame): Promise<void> {
