@@ -12,8 +12,8 @@ export interface EventBatch {
  * hangs off them by foreign key (verdicts, reviews and their announcements), and marks their sessions: ONE
  * statement. An event with a pending review stays, whatever its age. `SKIP LOCKED` hands each row to one remover
  * only, so instances running this at once take disjoint batches instead of waiting on, or repeating, each other.
- * Sessions are found through the (project_id, created_at) index and events through (session_id, seq): no index on
- * agent_events.created_at, which every event insert would pay for.
+ * Sessions are found through the (project_id, created_at) index and their events through (session_id, seq), so a
+ * pass reads only the old sessions' events.
  */
 export async function removeExpiredEvents(db: pg.Pool | pg.PoolClient, defaultDays: number, limit: number): Promise<EventBatch> {
   const { rows } = await db.query<EventBatch>({
