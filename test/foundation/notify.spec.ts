@@ -32,9 +32,17 @@ describe('PgNotifyService', () => {
   it('delivers a notification published on one instance to another', async () => {
     const receiver = two.app.get(PgNotifyService);
     const received = nextMessage<{ n: number }>(receiver);
-    // Let the LISTEN for the new channel reach the server before publishing.
-    await new Promise((r) => setTimeout(r, 100));
-    await one.app.get(PgNotifyService).publish(pingChannel, { n: 1 });
+    let settled = false;
+    received.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    // The LISTEN for a new channel is sent asynchronously, and a notification sent before it reached the server is
+    // lost by design: publish until one arrives (a fixed 100 ms wait was once too short on a loaded CI runner).
+    for (let n = 0; n < 40 && !settled; n++) {
+      await one.app.get(PgNotifyService).publish(pingChannel, { n: 1 });
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await expect(received).resolves.toEqual({ n: 1 });
   });
 
